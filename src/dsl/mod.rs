@@ -1,0 +1,1 @@
+//! The `.pipe` language: parse (pest), resolve, diagnose. Not built yet.

@@ -1,0 +1,1 @@
+//! wgpu back end for ProxMO's kernels. Not built yet.

@@ -1,0 +1,12 @@
+//! proxmo: a training engine for multi-turn LLM agents with ProxMO credit assignment.
+//!
+//! The flow is `.pipe` file -> [`dsl`] (parse, resolve, validate) -> [`pipeline`] (typed
+//! stages) -> stages over a [`batch::Batch`]: environment -> rollout -> advantage -> update.
+
+pub mod advantage;
+pub mod cli;
+pub mod batch;
+pub mod dsl;
+pub mod env;
+pub mod gpu;
+pub mod pipeline;

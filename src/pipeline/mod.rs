@@ -1,0 +1,6 @@
+//! Pipelines: values, schemas, the stage registry and the runner.
+
+pub mod registry;
+pub mod resolved;
+pub mod schema;
+pub mod value;

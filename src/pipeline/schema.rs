@@ -1,0 +1,226 @@
+//! Parameter schemas: one per stage kind. A schema drives validation of `.pipe` files,
+//! the defaults filled in at resolution, and the `proxmo stages` help text.
+
+use super::value::Value;
+
+/// The type a parameter accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamType {
+    Int,
+    /// Accepts ints too (`tau = 1` is `1.0`).
+    Float,
+    Bool,
+    Str,
+    /// One of a fixed set of strings.
+    Choice(&'static [&'static str]),
+    List,
+    /// A nested stage whose kind starts with this prefix, e.g. `policy.`.
+    Stage(&'static str),
+}
+
+impl ParamType {
+    pub fn describe(&self) -> String {
+        match self {
+            ParamType::Int => "int".into(),
+            ParamType::Float => "float".into(),
+            ParamType::Bool => "bool".into(),
+            ParamType::Str => "string".into(),
+            ParamType::Choice(options) => options
+                .iter()
+                .map(|o| format!("{o:?}"))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            ParamType::List => "list".into(),
+            ParamType::Stage(prefix) => format!("{prefix}* stage"),
+        }
+    }
+}
+
+/// An allowed numeric range; each bound is inclusive unless marked open.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    pub min: Option<f64>,
+    pub min_open: bool,
+    pub max: Option<f64>,
+    pub max_open: bool,
+}
+
+impl Range {
+    pub const ANY: Range = Range {
+        min: None,
+        min_open: false,
+        max: None,
+        max_open: false,
+    };
+
+    /// `[min, +inf)`
+    pub const fn at_least(min: f64) -> Range {
+        Range {
+            min: Some(min),
+            min_open: false,
+            max: None,
+            max_open: false,
+        }
+    }
+
+    /// `(min, +inf)`
+    pub const fn above(min: f64) -> Range {
+        Range {
+            min: Some(min),
+            min_open: true,
+            max: None,
+            max_open: false,
+        }
+    }
+
+    /// `[min, max]`
+    pub const fn closed(min: f64, max: f64) -> Range {
+        Range {
+            min: Some(min),
+            min_open: false,
+            max: Some(max),
+            max_open: false,
+        }
+    }
+
+    /// `(min, max]`
+    pub const fn left_open(min: f64, max: f64) -> Range {
+        Range {
+            min: Some(min),
+            min_open: true,
+            max: Some(max),
+            max_open: false,
+        }
+    }
+
+    pub fn contains(&self, x: f64) -> bool {
+        if x.is_nan() {
+            return false;
+        }
+        let above_min = match self.min {
+            None => true,
+            Some(m) if self.min_open => x > m,
+            Some(m) => x >= m,
+        };
+        let below_max = match self.max {
+            None => true,
+            Some(m) if self.max_open => x < m,
+            Some(m) => x <= m,
+        };
+        above_min && below_max
+    }
+
+    pub fn is_any(&self) -> bool {
+        self.min.is_none() && self.max.is_none()
+    }
+
+    pub fn describe(&self) -> String {
+        let lo = match self.min {
+            None => "(-inf".to_string(),
+            Some(m) => format!("{}{m}", if self.min_open { "(" } else { "[" }),
+        };
+        let hi = match self.max {
+            None => "+inf)".to_string(),
+            Some(m) => format!("{m}{}", if self.max_open { ")" } else { "]" }),
+        };
+        format!("{lo}, {hi}")
+    }
+}
+
+/// What happens when a parameter is not given.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Default {
+    /// The user must give it.
+    Required,
+    /// Filled in with this value.
+    Value(Value),
+    /// Left unset; the stage derives it (e.g. from `profile`). The text says how.
+    Derived(&'static str),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub ty: ParamType,
+    pub default: Default,
+    pub range: Range,
+    pub doc: &'static str,
+}
+
+impl ParamSpec {
+    pub fn new(name: &'static str, ty: ParamType, default: Default, doc: &'static str) -> Self {
+        ParamSpec {
+            name,
+            ty,
+            default,
+            range: Range::ANY,
+            doc,
+        }
+    }
+
+    pub fn range(mut self, range: Range) -> Self {
+        self.range = range;
+        self
+    }
+}
+
+/// The role a stage plays in a pipeline; it decides which wirings are possible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// `source.*`: produces a batch of step rows from outside (a file).
+    Source,
+    /// `env.*`: the environment rollouts run in.
+    Env,
+    /// `rollout.*`: plays the policy in the environment and produces a batch.
+    Rollout,
+    /// `advantage.*`: adds advantages to a batch.
+    Advantage,
+    /// `update.*`: consumes advantages to train the policy.
+    Update,
+    /// `sink.*`: writes a batch out.
+    Sink,
+    /// `policy.*`: only used as a nested parameter value.
+    Policy,
+}
+
+impl Role {
+    pub fn from_prefix(prefix: &str) -> Option<Role> {
+        Some(match prefix {
+            "source" => Role::Source,
+            "env" => Role::Env,
+            "rollout" => Role::Rollout,
+            "advantage" => Role::Advantage,
+            "update" => Role::Update,
+            "sink" => Role::Sink,
+            "policy" => Role::Policy,
+            _ => return None,
+        })
+    }
+
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Role::Source => "source",
+            Role::Env => "env",
+            Role::Rollout => "rollout",
+            Role::Advantage => "advantage",
+            Role::Update => "update",
+            Role::Sink => "sink",
+            Role::Policy => "policy",
+        }
+    }
+}
+
+/// The schema of one stage kind, e.g. `advantage.proxmo`.
+#[derive(Debug, Clone)]
+pub struct StageSchema {
+    pub kind: &'static str,
+    pub role: Role,
+    pub doc: &'static str,
+    pub params: Vec<ParamSpec>,
+}
+
+impl StageSchema {
+    pub fn param(&self, name: &str) -> Option<&ParamSpec> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}

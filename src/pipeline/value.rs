@@ -1,0 +1,159 @@
+//! Parameter values as they come out of a `.pipe` file, after resolution.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A resolved parameter value. Nested stage values (`policy = policy.builtin { .. }`)
+/// are kept as a `Stage` so the consuming stage can build them itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(String),
+    List(Vec<Value>),
+    Stage(StageValue),
+}
+
+/// An inline stage: its kind (`policy.builtin`) and its parameters, defaults filled in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageValue {
+    pub kind: String,
+    pub params: BTreeMap<String, Value>,
+}
+
+impl Value {
+    /// The user-facing name of this value's type, as used in error messages and `proxmo stages`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Bool(_) => "bool",
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Stage(_) => "stage",
+        }
+    }
+
+    /// Numbers read as floats; ints widen silently so `tau = 1` means `tau = 1.0`.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => {
+                if x.fract() == 0.0 && x.abs() < 1e15 {
+                    write!(f, "{x:.1}")
+                } else {
+                    write!(f, "{x}")
+                }
+            }
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Str(s) => write!(f, "{s:?}"),
+            Value::List(items) => {
+                write!(f, "[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                write!(f, "]")
+            }
+            Value::Stage(s) => {
+                write!(f, "{} {{", s.kind)?;
+                for (i, (k, v)) in s.params.iter().enumerate() {
+                    write!(f, "{}{k} = {v}", if i == 0 { " " } else { ", " })?;
+                }
+                write!(f, " }}")
+            }
+        }
+    }
+}
+
+/// Typed access to a resolved stage's parameters. Resolution has already checked types and
+/// ranges against the schema, so a failure here is a bug in a stage's schema, reported as an
+/// error rather than a panic.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Params(pub BTreeMap<String, Value>);
+
+impl Params {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+
+    fn require(&self, name: &str) -> anyhow::Result<&Value> {
+        self.0
+            .get(name)
+            .ok_or_else(|| anyhow::anyhow!("parameter `{name}` is missing"))
+    }
+
+    pub fn f64(&self, name: &str) -> anyhow::Result<f64> {
+        let v = self.require(name)?;
+        v.as_f64()
+            .ok_or_else(|| anyhow::anyhow!("parameter `{name}` must be a number, got {v}"))
+    }
+
+    pub fn opt_f64(&self, name: &str) -> anyhow::Result<Option<f64>> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(_) => self.f64(name).map(Some),
+        }
+    }
+
+    pub fn i64(&self, name: &str) -> anyhow::Result<i64> {
+        let v = self.require(name)?;
+        v.as_i64()
+            .ok_or_else(|| anyhow::anyhow!("parameter `{name}` must be an int, got {v}"))
+    }
+
+    pub fn bool(&self, name: &str) -> anyhow::Result<bool> {
+        let v = self.require(name)?;
+        v.as_bool()
+            .ok_or_else(|| anyhow::anyhow!("parameter `{name}` must be a bool, got {v}"))
+    }
+
+    pub fn opt_bool(&self, name: &str) -> anyhow::Result<Option<bool>> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(_) => self.bool(name).map(Some),
+        }
+    }
+
+    pub fn str(&self, name: &str) -> anyhow::Result<&str> {
+        let v = self.require(name)?;
+        v.as_str()
+            .ok_or_else(|| anyhow::anyhow!("parameter `{name}` must be a string, got {v}"))
+    }
+}
