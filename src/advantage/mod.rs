@@ -1,1 +1,19 @@
-//! Advantage estimators.
+//! Advantage estimators: GRPO, RLOO, GiGPO and ProxMO (SPEC sections 2-6).
+//!
+//! [`compute`] turns a [`crate::batch::Batch`] and an [`Estimator`] into per-row advantages.
+
+pub mod anchor_groups;
+pub mod backend;
+pub mod compute;
+pub mod episode;
+pub mod estimator;
+pub mod psc;
+pub mod returns;
+pub mod sequence_ratio;
+pub mod soft_baseline;
+pub mod stats;
+pub mod step;
+pub mod tfidf;
+
+pub use compute::{compute, Advantages, Diagnostics};
+pub use estimator::{EpisodeRule, Estimator, Profile, StepRule};
