@@ -5,6 +5,7 @@
 
 pub mod advantage;
 pub mod cli;
+pub mod data;
 pub mod batch;
 pub mod dsl;
 pub mod env;

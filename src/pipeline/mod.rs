@@ -2,5 +2,6 @@
 
 pub mod registry;
 pub mod resolved;
+pub mod runner;
 pub mod schema;
 pub mod value;

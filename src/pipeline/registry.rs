@@ -233,3 +233,26 @@ pub fn all() -> Vec<StageSchema> {
 pub fn find(kind: &str) -> Option<StageSchema> {
     all().into_iter().find(|s| s.kind == kind)
 }
+
+/// The parameters of `kind` with every schema default filled in and `overrides` applied,
+/// for building stages in code (tests, benchmarks) without a `.pipe` file. Overrides are
+/// checked against the schema's names only; `.pipe` files get full validation in `dsl`.
+pub fn params_with_defaults(
+    kind: &str,
+    overrides: &[(&str, Value)],
+) -> anyhow::Result<super::value::Params> {
+    let schema = find(kind).ok_or_else(|| anyhow::anyhow!("unknown stage kind `{kind}`"))?;
+    let mut params = std::collections::BTreeMap::new();
+    for spec in &schema.params {
+        if let Default::Value(v) = &spec.default {
+            params.insert(spec.name.to_string(), v.clone());
+        }
+    }
+    for (name, value) in overrides {
+        if schema.param(name).is_none() {
+            anyhow::bail!("`{kind}` has no parameter `{name}`");
+        }
+        params.insert(name.to_string(), value.clone());
+    }
+    Ok(super::value::Params(params))
+}
