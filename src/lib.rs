@@ -11,3 +11,4 @@ pub mod dsl;
 pub mod env;
 pub mod gpu;
 pub mod pipeline;
+pub mod rng;
