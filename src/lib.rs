@@ -12,3 +12,4 @@ pub mod env;
 pub mod gpu;
 pub mod pipeline;
 pub mod rng;
+pub mod synthetic;

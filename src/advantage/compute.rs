@@ -71,12 +71,21 @@ pub fn compute(batch: &Batch, est: &Estimator) -> Result<Advantages> {
             },
         )?,
     };
-    let advantage = episode
+    let advantage: Vec<f64> = episode
         .advantage
         .iter()
         .zip(&step)
         .map(|(e, s)| e + est.omega * s)
         .collect();
+    // Finite rewards can still overflow (sums near f64::MAX): refuse rather than emit NaN.
+    if let Some(r) = advantage.iter().position(|a| !a.is_finite()) {
+        return Err(crate::data::InvalidInput(format!(
+            "the advantage of row {} overflowed to {}: rewards are too large to combine; rescale them",
+            r + 1,
+            advantage[r]
+        ))
+        .into());
+    }
     let (psc_weight_min, psc_weight_max) = episode
         .psc_weight
         .iter()

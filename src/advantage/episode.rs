@@ -2,7 +2,7 @@
 
 use super::estimator::{EpisodeRule, Estimator, Profile};
 use super::psc::Psc;
-use super::stats::{mean_std, normalize, StdKind};
+use super::stats::{all_equal, mean_std, normalize, StdKind};
 use crate::batch::Batch;
 
 /// Episode advantage per row, plus the PSC weight applied to each row (1 without PSC).
@@ -66,7 +66,7 @@ fn group_scores(batch: &Batch, group: usize, est: &Estimator) -> GroupScores {
 
 fn rloo(values: &[f64], kind: StdKind) -> Vec<f64> {
     let k = values.len();
-    if k < 2 {
+    if k < 2 || all_equal(values) {
         return vec![0.0; k];
     }
     let (mean, _) = mean_std(values, kind);
