@@ -71,7 +71,13 @@ pub struct BatchError {
 
 impl std::fmt::Display for BatchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "row {}: field `{}`: {}", self.row + 1, self.field, self.message)
+        write!(
+            f,
+            "row {}: field `{}`: {}",
+            self.row + 1,
+            self.field,
+            self.message
+        )
     }
 }
 

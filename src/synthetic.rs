@@ -7,12 +7,41 @@ use crate::batch::RowInput;
 use crate::rng::Rng;
 
 const RECEPTACLES: &[&str] = &[
-    "cabinet", "countertop", "drawer", "fridge", "microwave", "sinkbasin", "shelf", "sofa",
-    "desk", "garbagecan", "stoveburner", "dresser", "bed", "sidetable", "coffeetable",
+    "cabinet",
+    "countertop",
+    "drawer",
+    "fridge",
+    "microwave",
+    "sinkbasin",
+    "shelf",
+    "sofa",
+    "desk",
+    "garbagecan",
+    "stoveburner",
+    "dresser",
+    "bed",
+    "sidetable",
+    "coffeetable",
 ];
 const OBJECTS: &[&str] = &[
-    "apple", "mug", "knife", "plate", "bowl", "cup", "tomato", "potato", "pen", "book",
-    "cellphone", "keychain", "soapbar", "towel", "lettuce", "egg", "spatula", "vase",
+    "apple",
+    "mug",
+    "knife",
+    "plate",
+    "bowl",
+    "cup",
+    "tomato",
+    "potato",
+    "pen",
+    "book",
+    "cellphone",
+    "keychain",
+    "soapbar",
+    "towel",
+    "lettuce",
+    "egg",
+    "spatula",
+    "vase",
 ];
 
 /// Shape of a synthetic batch.

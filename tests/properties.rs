@@ -45,7 +45,14 @@ fn every_estimator() -> Vec<Estimator> {
 /// empty and repeated observations, wild but finite rewards, invalid actions.
 fn random_batch(seed: u64) -> Batch {
     let mut rng = Rng::new(seed);
-    let observations = ["", "!!", "nothing happens.", "You see a mug 1.", "a b", "Ünïcode wörds"];
+    let observations = [
+        "",
+        "!!",
+        "nothing happens.",
+        "You see a mug 1.",
+        "a b",
+        "Ünïcode wörds",
+    ];
     let mut rows = Vec::new();
     for g in 0..1 + rng.below(4) {
         for k in 0..1 + rng.below(5) {
@@ -63,7 +70,11 @@ fn random_batch(seed: u64) -> Batch {
                     obs: rng.choose(&observations).unwrap().to_string(),
                     reward,
                     valid: rng.chance(0.8),
-                    won: if rng.chance(0.5) { Some(rng.chance(0.5)) } else { None },
+                    won: if rng.chance(0.5) {
+                        Some(rng.chance(0.5))
+                    } else {
+                        None
+                    },
                 });
             }
         }
@@ -142,8 +153,8 @@ fn identical_outcomes_give_zero_episode_advantage() {
                 // gets mean 0 and std 1 there (SPEC section 7).
                 let lone_row = |r: usize| batch.group_rows(batch.rows[r].group).count() == 1;
                 assert!(
-                    (0..batch.rows.len())
-                        .all(|r| adv.episode_advantage[r] == 0.0 || (profile == "reference" && lone_row(r))),
+                    (0..batch.rows.len()).all(|r| adv.episode_advantage[r] == 0.0
+                        || (profile == "reference" && lone_row(r))),
                     "seed {seed} {kind} {profile}: {:?}",
                     adv.episode_advantage
                 );

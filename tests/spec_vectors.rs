@@ -26,7 +26,10 @@ fn estimator(kind: &str, overrides: &[(&str, Value)]) -> Estimator {
 fn assert_close(actual: &[f64], expected: &[f64], tol: f64) {
     assert_eq!(actual.len(), expected.len());
     for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
-        assert!((a - e).abs() <= tol, "index {i}: {a} != {e} (tol {tol})\n{actual:?}");
+        assert!(
+            (a - e).abs() <= tol,
+            "index {i}: {a} != {e} (tol {tol})\n{actual:?}"
+        );
     }
 }
 
@@ -162,11 +165,7 @@ fn proxmo_paper_episode_level_is_psc_weighted_z_score() {
     );
     // All observations identical: the soft baseline is the plain mean of returns.
     // ("a" is no token: scikit-learn's pattern needs two word characters.)
-    assert_close(
-        &adv.step_advantage,
-        &[7.5, -2.5, -2.5, -2.5],
-        1e-9,
-    );
+    assert_close(&adv.step_advantage, &[7.5, -2.5, -2.5, -2.5], 1e-9);
 }
 
 #[test]
@@ -187,11 +186,8 @@ fn soft_baseline_prefers_similar_states() {
 
 #[test]
 fn observations_without_tokens_give_zero_step_advantage() {
-    let batch = Batch::from_rows(vec![
-        row("g", "A", 0, "x", 10.0),
-        row("g", "B", 0, "", 0.0),
-    ])
-    .unwrap();
+    let batch =
+        Batch::from_rows(vec![row("g", "A", 0, "x", 10.0), row("g", "B", 0, "", 0.0)]).unwrap();
     let adv = compute(&batch, &estimator("advantage.proxmo", &[])).unwrap();
     assert_close(&adv.step_advantage, &[0.0, 0.0], 0.0);
 }

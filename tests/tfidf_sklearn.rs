@@ -45,7 +45,11 @@ fn vocabulary_idf_and_vectors_match_scikit_learn() {
         assert_eq!(idx.len(), want.len(), "row {i}: {:?}", docs[i]);
         for (&j, &v) in idx.iter().zip(val) {
             let w = want[&vocab.terms[j as usize]].as_f64().unwrap();
-            assert!((v - w).abs() < 1e-12, "row {i} term {}", vocab.terms[j as usize]);
+            assert!(
+                (v - w).abs() < 1e-12,
+                "row {i} term {}",
+                vocab.terms[j as usize]
+            );
         }
     }
 }
@@ -90,6 +94,9 @@ fn soft_baseline_matches_the_dense_reference() {
         .enumerate()
     {
         // The reference divides by norm + 1e-8, which shifts similarities by ~2e-8.
-        assert!((g - w.as_f64().unwrap()).abs() < 1e-5, "row {i}: {g} vs {w}");
+        assert!(
+            (g - w.as_f64().unwrap()).abs() < 1e-5,
+            "row {i}: {g} vs {w}"
+        );
     }
 }

@@ -50,7 +50,14 @@ pub fn compute(batch: &Batch, est: &Estimator) -> Result<Advantages> {
             matching,
             divide_by_std,
         } => (
-            anchor_group_advantages(batch, &returns, *matching, *divide_by_std, std_kind, est.eps),
+            anchor_group_advantages(
+                batch,
+                &returns,
+                *matching,
+                *divide_by_std,
+                std_kind,
+                est.eps,
+            ),
             None,
         ),
         StepRule::SoftBaseline {
@@ -98,8 +105,16 @@ pub fn compute(batch: &Batch, est: &Estimator) -> Result<Advantages> {
         groups: batch.groups.len(),
         singleton_share: singleton_share(batch),
         mean_group_success: mean_group_success(batch),
-        psc_weight_min: if batch.rows.is_empty() { 1.0 } else { psc_weight_min },
-        psc_weight_max: if batch.rows.is_empty() { 1.0 } else { psc_weight_max },
+        psc_weight_min: if batch.rows.is_empty() {
+            1.0
+        } else {
+            psc_weight_min
+        },
+        psc_weight_max: if batch.rows.is_empty() {
+            1.0
+        } else {
+            psc_weight_max
+        },
         backend: report.as_ref().map(|r| r.used.clone()),
         backend_warning: report.and_then(|r| r.fallback_warning),
     };

@@ -91,9 +91,9 @@ pub fn episode_advantages(batch: &Batch, est: &Estimator) -> EpisodeAdvantages {
             EpisodeRule::Rloo => rloo(&scores.values, kind),
         };
         for (k, rows) in scores.members.iter().enumerate() {
-            let weight = est
-                .psc
-                .map_or(1.0, |psc: Psc| psc.weight(scores.success_rate, scores.succeeded[k]));
+            let weight = est.psc.map_or(1.0, |psc: Psc| {
+                psc.weight(scores.success_rate, scores.succeeded[k])
+            });
             for &r in rows {
                 out.advantage[r] = weight * base[k];
                 out.psc_weight[r] = weight;

@@ -120,7 +120,8 @@ mod tests {
         assert!((r - 0.8656716417910447).abs() < 1e-12, "{r}");
         // A `b` of 288 characters triggers difflib's auto-junk rule.
         let a = "You arrive at cabinet 1. The cabinet 1 is closed. ".repeat(5);
-        let b = "You arrive at cabinet 2. The cabinet 2 is open. In it, you see a cup 1. ".repeat(4);
+        let b =
+            "You arrive at cabinet 2. The cabinet 2 is open. In it, you see a cup 1. ".repeat(4);
         assert!((ratio(&a, &b) - 0.08178438661710037).abs() < 1e-12);
     }
 }

@@ -75,7 +75,11 @@ fn row_baseline(
             continue;
         }
         let (ki, kv) = problem.vectors.row(j);
-        let sim: f64 = ki.iter().zip(kv).map(|(&f, &v)| dense[f as usize] * v).sum();
+        let sim: f64 = ki
+            .iter()
+            .zip(kv)
+            .map(|(&f, &v)| dense[f as usize] * v)
+            .sum();
         scored.push((sim, problem.returns[j]));
     }
     for &j in qi {

@@ -104,8 +104,10 @@ pub fn fit_transform(docs: &[&str], max_features: usize) -> (Vocabulary, SparseR
     }
 
     // Keep the most frequent terms; ties go to the alphabetically earlier term.
-    let mut ranked: Vec<(&str, u64, u64)> =
-        term_freq.iter().map(|(t, &(tf, df))| (*t, tf, df)).collect();
+    let mut ranked: Vec<(&str, u64, u64)> = term_freq
+        .iter()
+        .map(|(t, &(tf, df))| (*t, tf, df))
+        .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     ranked.truncate(max_features);
     ranked.sort_by(|a, b| a.0.cmp(b.0));

@@ -24,8 +24,8 @@ pub fn write_atomically(
         std::process::id()
     ));
     let result = (|| -> Result<()> {
-        let file = File::create(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        let file =
+            File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
         let mut out = BufWriter::new(file);
         fill(&mut out)?;
         let file = out

@@ -39,7 +39,10 @@ fn type_of(v: &Value) -> &'static str {
 }
 
 fn mistyped(name: &str, expected: &str, got: &Value) -> String {
-    format!("field `{name}` must be {expected}, got {} ({got})", type_of(got))
+    format!(
+        "field `{name}` must be {expected}, got {} ({got})",
+        type_of(got)
+    )
 }
 
 fn string_field(obj: &Map<String, Value>, name: &str) -> Result<String, String> {
@@ -97,13 +100,20 @@ pub fn read_rows(path: &Path) -> Result<JsonlRows> {
             continue;
         }
         let value: Value = serde_json::from_str(line).map_err(|e| {
-            invalid(path, line_no, format!("invalid JSON at column {}: {e}", e.column()))
+            invalid(
+                path,
+                line_no,
+                format!("invalid JSON at column {}: {e}", e.column()),
+            )
         })?;
         let Value::Object(obj) = value else {
             return Err(invalid(
                 path,
                 line_no,
-                format!("expected a JSON object (one step row), got {}", type_of(&value)),
+                format!(
+                    "expected a JSON object (one step row), got {}",
+                    type_of(&value)
+                ),
             ));
         };
         let row = parse_row(&obj).map_err(|m| invalid(path, line_no, m))?;

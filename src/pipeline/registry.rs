@@ -32,8 +32,13 @@ fn common_advantage_params() -> Vec<ParamSpec> {
             string("paper"),
             "which reading of the method: the paper's text or the released code (SPEC section 6)",
         ),
-        ParamSpec::new("gamma", ParamType::Float, float(0.95), "discount for step returns")
-            .range(Range::left_open(0.0, 1.0)),
+        ParamSpec::new(
+            "gamma",
+            ParamType::Float,
+            float(0.95),
+            "discount for step returns",
+        )
+        .range(Range::left_open(0.0, 1.0)),
         ParamSpec::new(
             "eps",
             ParamType::Float,
@@ -78,8 +83,13 @@ fn psc_params() -> Vec<ParamSpec> {
             boolean(true),
             "episode level: modulate by the group's success rate (polarized signal controller)",
         ),
-        ParamSpec::new("alpha", ParamType::Float, float(4.0), "PSC exponent on p and 1 - p")
-            .range(Range::above(0.0)),
+        ParamSpec::new(
+            "alpha",
+            ParamType::Float,
+            float(4.0),
+            "PSC exponent on p and 1 - p",
+        )
+        .range(Range::above(0.0)),
         ParamSpec::new(
             "beta",
             ParamType::Float,
