@@ -103,8 +103,12 @@ pub fn rows(shape: Shape) -> Vec<RowInput> {
             group_rng.choose(OBJECTS).copied().unwrap_or("mug"),
             group_rng.choose(RECEPTACLES).copied().unwrap_or("shelf"),
         );
-        // A small pool of states per group, so trajectories revisit the same ones.
-        let pool: Vec<String> = (0..12).map(|_| room_observation(&mut group_rng)).collect();
+        // A pool of states per group, sized so that about a third of the rows are alone in
+        // their exact-match group, as GiGPO reports for ALFWorld.
+        let pool_size = (shape.group_size * shape.max_steps * 3 / 8).max(1);
+        let pool: Vec<String> = (0..pool_size)
+            .map(|_| room_observation(&mut group_rng))
+            .collect();
         let success_rate = group_rng.next_f64();
         for k in 0..shape.group_size {
             let won = group_rng.chance(success_rate);
