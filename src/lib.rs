@@ -1,7 +1,9 @@
 //! proxmo: a training engine for multi-turn LLM agents with ProxMO credit assignment.
 //!
-//! The flow is `.pipe` file -> [`dsl`] (parse, resolve, validate) -> [`pipeline`] (typed
-//! stages) -> stages over a [`batch::Batch`]: environment -> rollout -> advantage -> update.
+//! The flow is `.pipe` file -> [`dsl`] (parse, resolve against the [`kinds`] table) ->
+//! [`run::plan`] (every rule checked) -> [`run::run`] (stages composed over batches):
+//! environment -> rollout -> advantage -> update -> sinks. docs/architecture.md describes
+//! the layers; each imports only those below it.
 
 pub mod advantage;
 pub mod agent;
@@ -11,9 +13,13 @@ pub mod cli;
 pub mod data;
 pub mod dsl;
 pub mod env;
+pub mod error;
 pub mod gpu;
-pub mod pipeline;
+pub mod kinds;
+pub mod metrics;
 pub mod report;
 pub mod rng;
 pub mod rollout;
+pub mod run;
+pub mod stage;
 pub mod synthetic;

@@ -12,6 +12,11 @@ impl Rng {
         Rng { state: seed }
     }
 
+    /// The whole state: `Rng::new(rng.state())` continues the stream exactly (checkpoints).
+    pub fn state(&self) -> u64 {
+        self.state
+    }
+
     /// An independent stream for a sub-task (e.g. one environment instance).
     pub fn fork(&mut self, salt: u64) -> Rng {
         Rng::new(self.next_u64() ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15))

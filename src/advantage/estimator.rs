@@ -1,11 +1,10 @@
 //! An advantage estimator, fully specified: which episode-level rule, which step-level rule,
-//! and every knob of SPEC section 6. Stages build one from their `.pipe` parameters.
+//! and every knob (docs/estimators.md). The `advantage.*` stage kinds build one.
 
 use super::anchor_groups::Matching;
 use super::backend::Device;
 use super::psc::Psc;
 use super::stats::StdKind;
-use crate::pipeline::value::Params;
 use anyhow::{bail, Result};
 
 /// Which reading of the method (SPEC section 6).
@@ -73,79 +72,4 @@ pub struct Estimator {
     /// `Some` when the episode level is PSC-modulated.
     pub psc: Option<Psc>,
     pub step: StepRule,
-}
-
-impl Estimator {
-    /// Builds the estimator of an `advantage.*` stage kind from its resolved parameters.
-    pub fn from_stage(kind: &str, params: &Params) -> Result<Estimator> {
-        let profile = Profile::parse(params.str("profile")?)?;
-        let mut est = Estimator {
-            profile,
-            gamma: params.f64("gamma")?,
-            eps: params.f64("eps")?,
-            invalid_penalty: params.f64("invalid_penalty")?,
-            omega: params.opt_f64("omega")?.unwrap_or(1.0),
-            episode: EpisodeRule::Grpo {
-                divide_by_std: true,
-            },
-            psc: None,
-            step: StepRule::None,
-        };
-        match kind {
-            "advantage.grpo" => {
-                est.episode = EpisodeRule::Grpo {
-                    divide_by_std: params.bool("normalize_std")?,
-                };
-            }
-            "advantage.rloo" => est.episode = EpisodeRule::Rloo,
-            "advantage.gigpo" => {
-                let divide_by_std = params.str("norm")? == "mean_std_norm";
-                let matching = match params.str("matching")? {
-                    "similar" => Matching::Similar {
-                        threshold: params.f64("similarity")?,
-                    },
-                    _ => Matching::Exact,
-                };
-                est.episode = EpisodeRule::Grpo { divide_by_std };
-                est.step = StepRule::AnchorGroups {
-                    matching,
-                    divide_by_std,
-                };
-            }
-            "advantage.proxmo" => {
-                let divide_by_std = params
-                    .opt_bool("normalize_std")?
-                    .unwrap_or(profile == Profile::Paper);
-                est.episode = EpisodeRule::Grpo { divide_by_std };
-                if params.bool("psc")? {
-                    let beta = match params.opt_f64("beta")? {
-                        Some(b) => b,
-                        None if profile == Profile::Paper => Psc::PAPER_BETA,
-                        None => Psc::reference_beta(),
-                    };
-                    est.psc = Some(Psc {
-                        alpha: params.f64("alpha")?,
-                        beta,
-                    });
-                }
-                est.step = if params.bool("psa")? {
-                    StepRule::SoftBaseline {
-                        tau: params.f64("tau")?,
-                        align_steps: params.str("align")? == "step",
-                        max_features: usize::try_from(params.i64("max_features")?)?,
-                        device: Device::parse(params.str("device")?)?,
-                        allow_software: params.bool("allow_software")?,
-                    }
-                } else {
-                    // The ablation without PSA: exact groups, mean-subtracted only.
-                    StepRule::AnchorGroups {
-                        matching: Matching::Exact,
-                        divide_by_std: false,
-                    }
-                };
-            }
-            other => bail!("`{other}` is not an advantage estimator"),
-        }
-        Ok(est)
-    }
 }

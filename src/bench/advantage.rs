@@ -4,9 +4,9 @@
 use super::{median_time, peak_memory_mib, thousands};
 use crate::advantage::{compute, Estimator};
 use crate::batch::{Batch, RowInput};
-use crate::pipeline::registry::params_with_defaults;
-use crate::pipeline::resolved::{ResolvedPipeline, ResolvedStage};
-use crate::pipeline::value::Value;
+use crate::kinds::advantage::estimator as build_estimator;
+use crate::kinds::params_with_defaults;
+use crate::stage::Value;
 use crate::synthetic::{self, Shape};
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
@@ -49,7 +49,7 @@ fn estimator(device: &str, allow_software: bool) -> Result<Estimator> {
             ("allow_software", Value::Bool(allow_software)),
         ],
     )?;
-    Estimator::from_stage("advantage.proxmo", &params)
+    build_estimator("advantage.proxmo", &params)
 }
 
 /// Measures ProxMO advantages for every size on every device.
@@ -122,42 +122,25 @@ pub fn measure_pipeline(rows: usize, dir: &Path) -> Result<PipelineTiming> {
     let input = dir.join("bench-input.jsonl");
     let output = dir.join("bench-output.jsonl");
     write_input(&input, &synthetic::rows_about(rows, 8, 50, 1))?;
-    let stage = |name: &str, kind: &str, params| -> Result<ResolvedStage> {
-        let schema = crate::pipeline::registry::find(kind).context("registry")?;
-        Ok(ResolvedStage {
-            name: name.into(),
-            kind: kind.into(),
-            role: schema.role,
-            params,
-        })
-    };
-    let path = |p: &Path| vec![("path", Value::Str(p.display().to_string()))];
-    let pipeline = ResolvedPipeline {
-        name: "bench".into(),
-        stages: vec![
-            stage(
-                "source",
-                "source.jsonl",
-                params_with_defaults("source.jsonl", &path(&input))?,
-            )?,
-            stage(
-                "credit",
-                "advantage.proxmo",
-                params_with_defaults("advantage.proxmo", &[])?,
-            )?,
-            stage(
-                "sink",
-                "sink.jsonl",
-                params_with_defaults("sink.jsonl", &path(&output))?,
-            )?,
-        ],
-        settings: Default::default(),
-    };
+    // The pipeline as a user would write it, planned and run as `proxmo run` would.
+    let pipe = dir.join("bench.pipe");
+    let text = format!(
+        "stage source = source.jsonl {{ path = {:?} }}\nstage credit = advantage.proxmo {{ }}\nstage sink = sink.jsonl {{ path = {:?} }}\npipeline bench {{ source -> credit -> sink }}\n",
+        input.display().to_string(),
+        output.display().to_string()
+    );
+    crate::data::atomic::write_string(&pipe, &text)?;
+    let pipelines = crate::dsl::load_pipelines(&pipe, crate::dsl::Selection::All, &[])
+        .map_err(|d| anyhow::anyhow!("{}", d.render()))?;
+    let pipeline = pipelines.first().context("the benchmark pipeline")?;
+    let plan = crate::run::plan(pipeline)
+        .map_err(|_| anyhow::anyhow!("the benchmark pipeline does not plan"))?;
     let t0 = Instant::now();
-    let summary = crate::pipeline::runner::run(&pipeline, &mut |_: &str| {})?;
+    let summary = crate::run::run(&plan, Default::default(), &mut |_: &str| {})?;
     let seconds = t0.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(&input);
     let _ = std::fs::remove_file(&output);
+    let _ = std::fs::remove_file(&pipe);
     Ok(PipelineTiming {
         rows: summary.rows,
         seconds,

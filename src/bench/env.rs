@@ -2,9 +2,9 @@
 //! actions, through the same rollout code pipelines use; steps per second on one thread and
 //! on all of rayon's, and what the random policy achieves.
 
-use crate::env::factory;
-use crate::pipeline::registry::params_with_defaults;
-use crate::pipeline::value::Value;
+use crate::kinds::env::build_env;
+use crate::kinds::params_with_defaults;
+use crate::stage::Value;
 use crate::rng::Rng;
 use crate::rollout::policy::RandomPolicy;
 use crate::rollout::{collect, sample_tasks, Rollouts};
@@ -43,7 +43,7 @@ pub fn measure(
     seed: u64,
 ) -> Result<EnvMeasurement> {
     let params = params_with_defaults(kind, &[("split", Value::Str(split.into()))])?;
-    let envs = factory(kind, &params)?;
+    let envs = build_env(kind, &params)?;
     let n_tasks = envs.make()?.n_tasks();
     let mut rng = Rng::new(seed);
     let group_size = envs.group_size.max(1);

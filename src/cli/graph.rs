@@ -1,7 +1,7 @@
 //! `proxmo graph FILE [--format text|dot]`: how a pipeline's stages are wired.
 
 use super::{load_or_report, named_or_all, EXIT_OK};
-use crate::pipeline::resolved::ResolvedPipeline;
+use crate::stage::{ResolvedPipeline, ResolvedStage};
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -42,7 +42,7 @@ pub fn run(args: GraphArgs) -> anyhow::Result<u8> {
 
 /// The parameters worth showing in a graph: the ones that are not the kind's defaults would
 /// be ideal, but every set value is short, so all of them are listed.
-fn summary(stage: &crate::pipeline::resolved::ResolvedStage) -> String {
+fn summary(stage: &ResolvedStage) -> String {
     stage
         .params
         .0

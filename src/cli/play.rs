@@ -3,9 +3,10 @@
 //! or its number in the list. `:q` quits. Reads stdin, so a script can be piped in.
 
 use super::{EXIT_INVALID, EXIT_OK};
-use crate::env::{factory, Env, StepOutcome};
-use crate::pipeline::registry::params_with_defaults;
-use crate::pipeline::value::Value;
+use crate::env::{Env, StepOutcome};
+use crate::kinds::env::build_env;
+use crate::kinds::params_with_defaults;
+use crate::stage::Value;
 use std::io::{BufRead, Write};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub fn run(args: PlayArgs) -> anyhow::Result<u8> {
         overrides.push(("split", Value::Str(split.clone())));
     }
     let params = params_with_defaults(kind, &overrides)?;
-    let mut env = match factory(kind, &params).and_then(|f| f.make()) {
+    let mut env = match build_env(kind, &params).and_then(|f| f.make()) {
         Ok(env) => env,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -2,7 +2,7 @@
 
 use super::{exit_code_of, load_or_report, EXIT_OK};
 use crate::dsl::Selection;
-use crate::pipeline::runner;
+use crate::run::{self, RunOptions};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -16,6 +16,9 @@ pub struct RunArgs {
     /// Repeatable. Words need no quotes: --set credit.profile=reference.
     #[arg(long = "set", value_name = "STAGE.PARAM=VALUE")]
     pub sets: Vec<String>,
+    /// Continue an interrupted run from the state in the pipeline's `checkpoint` directory.
+    #[arg(long)]
+    pub resume: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -34,7 +37,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
             eprintln!("[{}] {message}", pipeline_clock());
         }
     };
-    match runner::run(&pipeline, &mut progress) {
+    let outcome = run::plan(&pipeline)
+        .map_err(|_| anyhow::anyhow!("pipeline `{}` no longer plans", pipeline.name))
+        .and_then(|plan| {
+            let options = RunOptions {
+                resume: args.resume,
+            };
+            run::run(&plan, options, &mut progress)
+        });
+    match outcome {
+        Ok(summary) if summary.already_finished => Ok(EXIT_OK),
         Ok(summary) => {
             if !quiet {
                 eprintln!(

@@ -1,8 +1,8 @@
 //! `proxmo stages`: every stage kind with its parameters, defaults, ranges and docs.
 
 use super::EXIT_OK;
-use crate::pipeline::registry;
-use crate::pipeline::schema::{Default, ParamSpec, StageSchema};
+use crate::kinds;
+use crate::stage::{ParamDefault, ParamSpec, StageSchema};
 use std::fmt::Write;
 
 #[derive(clap::Args, Debug)]
@@ -12,20 +12,20 @@ pub struct StagesArgs {
 }
 
 pub fn run(args: StagesArgs) -> anyhow::Result<u8> {
-    let kinds: Vec<StageSchema> = registry::all()
+    let schemas: Vec<StageSchema> = kinds::schemas()
         .into_iter()
         .filter(|k| args.filter.as_deref().map_or(true, |f| k.kind.contains(f)))
         .collect();
-    if kinds.is_empty() {
+    if schemas.is_empty() {
         eprintln!("no stage kind matches; run `proxmo stages` for all of them");
         return Ok(super::EXIT_INVALID);
     }
     let mut out = String::new();
-    for kind in &kinds {
+    for kind in &schemas {
         describe_kind(&mut out, kind);
     }
     out.push_str("pipeline settings (inside `pipeline NAME { ... }`)\n");
-    for spec in registry::pipeline_settings() {
+    for spec in kinds::settings::schema().params {
         describe_param(&mut out, &spec);
     }
     print!("{out}");
@@ -42,9 +42,9 @@ fn describe_kind(out: &mut String, kind: &StageSchema) {
 
 fn describe_param(out: &mut String, spec: &ParamSpec) {
     let default = match &spec.default {
-        Default::Required => "required".to_string(),
-        Default::Value(v) => format!("default {v}"),
-        Default::Derived(how) => format!("default: {how}"),
+        ParamDefault::Required => "required".to_string(),
+        ParamDefault::Value(v) => format!("default {v}"),
+        ParamDefault::Derived(how) => format!("default: {how}"),
     };
     let range = if spec.range.is_any() {
         String::new()

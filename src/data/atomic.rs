@@ -134,3 +134,16 @@ pub fn write_string(path: &Path, text: &str) -> Result<()> {
         Ok(())
     })
 }
+
+/// Opens an append-only output (a metrics log): created if absent, emptied when `fresh`.
+/// Refuses what `ensure_writable_target` refuses.
+pub fn open_append(path: &Path, fresh: bool) -> Result<File> {
+    ensure_writable_target(path)?;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(fresh)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))
+}

@@ -2,8 +2,7 @@
 
 use super::ast::{ValueKind, ValueNode};
 use super::diagnostics::Diagnostic;
-use crate::pipeline::schema::{ParamSpec, ParamType};
-use crate::pipeline::value::Value;
+use crate::stage::{ParamSpec, ParamType, Value};
 
 /// `node` as a plain value, without a schema (list items, unknown parameters).
 pub fn plain(node: &ValueNode) -> Result<Value, Diagnostic> {
@@ -68,7 +67,29 @@ pub fn against_spec(
         (ParamType::Float, v @ Value::Float(_)) => v,
         (ParamType::Bool, v @ Value::Bool(_)) => v,
         (ParamType::Str, v @ Value::Str(_)) => v,
-        (ParamType::List, v @ Value::List(_)) => v,
+        (ParamType::List(item), Value::List(items)) => {
+            let ValueKind::List(nodes) = &node.kind else {
+                return Err(mismatch(&article(&spec.ty.describe()), &Value::List(items)));
+            };
+            for (item_node, item_value) in nodes.iter().zip(&items) {
+                if !item_fits(item, item_value) {
+                    return Err(Diagnostic::at(
+                        item_node.span,
+                        format!(
+                            "`{owner}.{}` holds {}, found {} `{item_value}`",
+                            spec.name,
+                            spec.ty.describe().trim_start_matches("list of "),
+                            item_value.type_name()
+                        ),
+                    )
+                    .help(match item {
+                        ParamType::Str => format!("quote text: {}", quoted(item_value)),
+                        _ => format!("{}: {}", spec.name, spec.doc),
+                    }));
+                }
+            }
+            Value::List(items)
+        }
         (ParamType::Choice(options), Value::Str(s)) => {
             if !options.contains(&s.as_str()) {
                 let d = Diagnostic::at(
@@ -104,6 +125,17 @@ pub fn against_spec(
         }
     }
     Ok(value)
+}
+
+/// Whether a list item has the list's item type (ints widen to floats).
+fn item_fits(item: &ParamType, value: &Value) -> bool {
+    matches!(
+        (item, value),
+        (ParamType::Int, Value::Int(_))
+            | (ParamType::Float, Value::Int(_) | Value::Float(_))
+            | (ParamType::Bool, Value::Bool(_))
+            | (ParamType::Str, Value::Str(_))
+    )
 }
 
 fn quoted(value: &Value) -> String {

@@ -16,7 +16,7 @@ pub mod wiring;
 pub use diagnostics::{Diagnostic, Diagnostics, Located};
 pub use select::Selection;
 
-use crate::pipeline::resolved::ResolvedPipeline;
+use crate::stage::ResolvedPipeline;
 use std::path::Path;
 
 /// Loads `path` (and its imports), applies `--set` overrides and resolves the selected
@@ -25,6 +25,17 @@ pub fn load_pipelines(
     path: &Path,
     selection: Selection,
     sets: &[String],
+) -> Result<Vec<ResolvedPipeline>, Diagnostics> {
+    load_checked(path, selection, sets, |_| Vec::new())
+}
+
+/// Like [`load_pipelines`], then runs `check` on every resolved pipeline (the planner's
+/// rules, which live above this layer); its diagnostics are reported with the file's.
+pub fn load_checked(
+    path: &Path,
+    selection: Selection,
+    sets: &[String],
+    check: impl Fn(&ResolvedPipeline) -> Vec<Diagnostic>,
 ) -> Result<Vec<ResolvedPipeline>, Diagnostics> {
     let mut errors = Vec::new();
     let mut loaded = load::load(path, &mut errors);
@@ -39,6 +50,11 @@ pub fn load_pipelines(
     let (pipelines, mut more) = resolve::resolve(&loaded, overrides, selection);
     errors.append(&mut more);
     if errors.is_empty() {
+        for p in &pipelines {
+            errors.extend(check(p));
+        }
+    }
+    if errors.is_empty() {
         Ok(pipelines)
     } else {
         Err(Diagnostics {
@@ -46,14 +62,4 @@ pub fn load_pipelines(
             errors,
         })
     }
-}
-
-/// The one pipeline `proxmo run` runs: `name`, or the file's only pipeline.
-pub fn load_pipeline(
-    path: &Path,
-    name: Option<&str>,
-    sets: &[String],
-) -> Result<ResolvedPipeline, Diagnostics> {
-    let mut pipelines = load_pipelines(path, Selection::One(name.map(str::to_string)), sets)?;
-    Ok(pipelines.remove(0))
 }

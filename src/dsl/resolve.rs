@@ -10,10 +10,11 @@ use super::overrides::Override;
 use super::select::{choose, duplicate, pipelines_by_name, Selection};
 use super::source::{FileId, Span};
 use super::wiring::check_wiring;
-use crate::pipeline::registry;
-use crate::pipeline::resolved::{ResolvedPipeline, ResolvedStage};
-use crate::pipeline::schema::{Default, ParamSpec, ParamType, Role, StageSchema};
-use crate::pipeline::value::{Params, StageValue, Value};
+use crate::kinds;
+use crate::stage::{
+    ParamDefault, ParamSpec, ParamType, Params, ResolvedPipeline, ResolvedStage, Role, StageSchema,
+    StageValue, Value,
+};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A stage after following its derivations, before its parameters are checked.
@@ -177,19 +178,19 @@ impl<'a> Resolver<'a> {
     }
 
     fn kind(&mut self, name: &Ident) -> Option<StageSchema> {
-        if let Some(schema) = registry::find(&name.name) {
+        if let Some(schema) = kinds::schema(&name.name) {
             return Some(schema);
         }
         let prefix = name.name.split('.').next().unwrap_or("");
         let d = Diagnostic::at(name.span, format!("unknown stage kind `{}`", name.name));
-        let kinds = registry::all();
-        let d = match super::diagnostics::closest(&name.name, kinds.iter().map(|k| k.kind)) {
+        let schemas = kinds::schemas();
+        let d = match super::diagnostics::closest(&name.name, schemas.iter().map(|k| k.kind)) {
             Some(best) => d.help(format!("did you mean `{best}`?")),
             None if Role::from_prefix(prefix).is_none() => d.help(
                 "stage kinds start with source., env., rollout., advantage., update., sink. or policy.; `proxmo stages` lists them",
             ),
             None => {
-                let same_role: Vec<&str> = kinds.iter().map(|k| k.kind).filter(|k| k.starts_with(&format!("{prefix}."))).collect();
+                let same_role: Vec<&str> = schemas.iter().map(|k| k.kind).filter(|k| k.starts_with(&format!("{prefix}."))).collect();
                 if same_role.is_empty() {
                     d.help(format!("no `{prefix}.*` kind is built yet; `proxmo stages` lists what is"))
                 } else {
@@ -207,7 +208,7 @@ impl<'a> Resolver<'a> {
             return d.help(format!("did you mean `{best}`?"));
         }
         let suffix = format!(".{}", base.name);
-        match registry::all().iter().find(|k| k.kind.ends_with(&suffix)) {
+        match kinds::schemas().iter().find(|k| k.kind.ends_with(&suffix)) {
             Some(k) => d.help(format!("to use the stage kind, write its full name: `{}`", k.kind)),
             None => d.help("a stage derives from a stage kind (`advantage.proxmo { .. }`) or from another declared stage"),
         }
@@ -224,6 +225,8 @@ impl<'a> Resolver<'a> {
             kind: stage.schema.kind.to_string(),
             role: stage.schema.role,
             params: Params(params),
+            span: Some(decl.name.span),
+            param_spans: value_spans(&stage.params),
         })
     }
 
@@ -264,10 +267,10 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             match &spec.default {
-                Default::Value(v) => {
+                ParamDefault::Value(v) => {
                     values.insert(spec.name.to_string(), v.clone());
                 }
-                Default::Required if needed => {
+                ParamDefault::Required if needed => {
                     let how = format!(
                         "add `{} = ...` ({}: {})",
                         spec.name,
@@ -292,7 +295,7 @@ impl<'a> Resolver<'a> {
                     );
                     ok = false;
                 }
-                Default::Required | Default::Derived(_) => {}
+                ParamDefault::Required | ParamDefault::Derived(_) => {}
             }
         }
         ok.then_some(values)
@@ -424,10 +427,13 @@ impl<'a> Resolver<'a> {
         }
         let settings = self.settings(decl, setting_overrides);
         match (ok, settings) {
-            (true, Some(settings)) => Some(ResolvedPipeline {
+            (true, Some((settings, setting_spans))) => Some(ResolvedPipeline {
                 name: name.clone(),
+                chain_spans: wired.iter().map(|(ident, _)| ident.span).collect(),
                 stages: wired.into_iter().map(|(_, s)| s.clone()).collect(),
                 settings,
+                setting_spans,
+                span: Some(decl.name.span),
             }),
             _ => None,
         }
@@ -437,7 +443,7 @@ impl<'a> Resolver<'a> {
         &mut self,
         decl: &PipelineDecl,
         overrides: &[Param],
-    ) -> Option<BTreeMap<String, Value>> {
+    ) -> Option<(BTreeMap<String, Value>, BTreeMap<String, Span>)> {
         for section in &decl.sections {
             self.errors.push(
                 Diagnostic::at(
@@ -450,12 +456,7 @@ impl<'a> Resolver<'a> {
                 .help("pipelines take settings (`seed = 1`) but no sections yet"),
             );
         }
-        let schema = StageSchema {
-            kind: "pipeline",
-            role: Role::Source,
-            doc: "pipeline settings",
-            params: registry::pipeline_settings(),
-        };
+        let schema = kinds::settings::schema();
         let mut params = BTreeMap::new();
         let mut ok = decl.sections.is_empty();
         for p in &decl.settings {
@@ -473,10 +474,19 @@ impl<'a> Resolver<'a> {
         for p in overrides {
             params.insert(p.name.name.clone(), p.clone());
         }
+        let spans = value_spans(&params);
         let unchecked = Unchecked { schema, params };
         let values = self.check_params(&unchecked, &decl.name.name, decl.name.span, true)?;
-        ok.then_some(values)
+        ok.then_some((values, spans))
     }
+}
+
+/// Where each written parameter's value is, for checks made after resolution.
+fn value_spans(params: &BTreeMap<String, Param>) -> BTreeMap<String, Span> {
+    params
+        .iter()
+        .map(|(name, p)| (name.clone(), p.value.span))
+        .collect()
 }
 
 fn param_names(schema: &StageSchema) -> String {

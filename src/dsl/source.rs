@@ -2,16 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// Index of a source in a `SourceMap`.
-pub type FileId = usize;
-
-/// A byte range in one source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
-    pub file: FileId,
-    pub start: usize,
-    pub end: usize,
-}
+pub use crate::stage::span::{FileId, Span};
 
 #[derive(Debug, Clone)]
 pub struct SourceFile {

@@ -3,8 +3,7 @@
 
 use super::ast::Ident;
 use super::diagnostics::Diagnostic;
-use crate::pipeline::resolved::ResolvedStage;
-use crate::pipeline::schema::Role;
+use crate::stage::{ResolvedStage, Role};
 
 /// The roles that may come right after `role` in a chain.
 pub fn successors(role: Role) -> &'static [Role] {

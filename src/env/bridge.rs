@@ -74,10 +74,6 @@
 //! set up as its README says.
 
 use super::{Env, StepOutcome};
-use crate::pipeline::schema::{
-    Default, ParamSpec, ParamType, Range, Role, StageSchema, GROUP_SIZE_CAP, STEP_LIMIT_CAP,
-};
-use crate::pipeline::value::{Params, Value};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Map, Value as Json};
 use std::collections::VecDeque;
@@ -870,71 +866,6 @@ impl BridgeSpec {
         }
     }
 
-    /// Reads a resolved `env.bridge` stage's parameters.
-    pub fn from_params(params: &Params) -> Result<BridgeSpec> {
-        let command = params.str("command")?.to_string();
-        let kind = params.str("kind")?.to_string();
-        let seconds = |name: &str| -> Result<Duration> {
-            let s = params.f64(name)?;
-            if !(s > 0.0 && s.is_finite()) {
-                bail!("parameter `{name}` must be a positive number of seconds, got {s}");
-            }
-            Ok(Duration::from_secs_f64(s))
-        };
-        let timeout = seconds("timeout_s")?;
-        let setup_timeout = seconds("setup_timeout_s")?;
-        let group_size = params.i64("group_size")?;
-        let max_steps = params.i64("max_steps")?;
-        if group_size < 2 {
-            bail!("parameter `group_size` must be at least 2, got {group_size}");
-        }
-        if max_steps < 1 {
-            bail!("parameter `max_steps` must be at least 1, got {max_steps}");
-        }
-        let reward = match params.str("reward")? {
-            "success" => {
-                let r = params.f64("success_reward")?;
-                if !(r.is_finite() && r >= 0.0) {
-                    bail!("parameter `success_reward` must be a non-negative number, got {r}");
-                }
-                RewardMode::Success(r)
-            }
-            "raw" => RewardMode::Raw,
-            other => bail!("parameter `reward` must be \"success\" or \"raw\", got {other:?}"),
-        };
-        let tasks = match params.get("tasks") {
-            None => Vec::new(),
-            Some(Value::List(items)) => items
-                .iter()
-                .map(|v| match v {
-                    Value::Str(s) => Ok(s.clone()),
-                    Value::Int(i) => Ok(i.to_string()),
-                    other => bail!("parameter `tasks` must list strings, found {other}"),
-                })
-                .collect::<Result<_>>()?,
-            Some(other) => bail!("parameter `tasks` must be a list, got {other}"),
-        };
-        let config = match params.get("config").and_then(Value::as_str) {
-            None | Some("") => Map::new(),
-            Some(text) => match serde_json::from_str(text) {
-                Ok(Json::Object(m)) => m,
-                Ok(_) => bail!("parameter `config` must hold a JSON object"),
-                Err(e) => bail!("parameter `config` is not valid JSON: {e}"),
-            },
-        };
-        Ok(BridgeSpec {
-            command,
-            kind,
-            timeout,
-            setup_timeout: setup_timeout.max(timeout),
-            group_size: group_size as usize,
-            max_steps: max_steps as usize,
-            reward,
-            tasks,
-            config,
-        })
-    }
-
     /// The config sent with `create`: `config`, plus `tasks` when given.
     pub fn create_config(&self) -> Json {
         let mut config = self.config.clone();
@@ -1190,83 +1121,3 @@ impl Drop for BridgeEnv {
     }
 }
 
-/// The schema of the `env.bridge` stage kind.
-pub fn schema() -> StageSchema {
-    let float = |x: f64| Default::Value(Value::Float(x));
-    let int = |x: i64| Default::Value(Value::Int(x));
-    let string = |s: &str| Default::Value(Value::Str(s.to_string()));
-    StageSchema {
-        kind: "env.bridge",
-        role: Role::Env,
-        doc: "real Python environments (TextWorld, ALFWorld, WebShop) in an adapter process, \
-              over a JSON-lines protocol",
-        params: vec![
-            ParamSpec::new(
-                "command",
-                ParamType::Str,
-                Default::Required,
-                "the command that starts the adapter, e.g. python3 python/proxmo_bridge.py",
-            ),
-            ParamSpec::new(
-                "kind",
-                ParamType::Str,
-                string("textworld"),
-                "environment kind the adapter serves: textworld, alfworld, webshop",
-            ),
-            ParamSpec::new(
-                "timeout_s",
-                ParamType::Float,
-                float(30.0),
-                "seconds each reset/step may take before the adapter is declared hung",
-            )
-            .range(Range::above(0.0)),
-            ParamSpec::new(
-                "setup_timeout_s",
-                ParamType::Float,
-                float(600.0),
-                "seconds each create may take (it may generate games)",
-            )
-            .range(Range::above(0.0)),
-            ParamSpec::new(
-                "group_size",
-                ParamType::Int,
-                int(8),
-                "rollouts per group; all members of a group play the same task",
-            )
-            .range(Range::closed(2.0, GROUP_SIZE_CAP)),
-            ParamSpec::new(
-                "max_steps",
-                ParamType::Int,
-                int(50),
-                "steps after which an unfinished episode ends (done, not won)",
-            )
-            .range(Range::closed(1.0, STEP_LIMIT_CAP)),
-            ParamSpec::new(
-                "reward",
-                ParamType::Choice(&["success", "raw"]),
-                string("success"),
-                "step reward: success_reward on the step that wins (the shared wrapper), or the \
-                 adapter's raw reward",
-            ),
-            ParamSpec::new(
-                "success_reward",
-                ParamType::Float,
-                float(10.0),
-                "with reward = \"success\": the reward of the winning step",
-            )
-            .range(Range::at_least(0.0)),
-            ParamSpec::new(
-                "tasks",
-                ParamType::List,
-                Default::Value(Value::List(Vec::new())),
-                "game files or task ids; empty: the kind's own task list",
-            ),
-            ParamSpec::new(
-                "config",
-                ParamType::Str,
-                string(""),
-                "a JSON object of kind-specific settings passed to the adapter's create",
-            ),
-        ],
-    }
-}

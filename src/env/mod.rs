@@ -1,15 +1,12 @@
-//! Environments: the `Env` trait every environment implements, and a runner that steps many
-//! environments in parallel. Built-in ALFWorld and WebShop, and the bridge to external ones,
-//! live in submodules.
+//! Environments: the `Env` trait every environment implements and the factory rollouts make
+//! instances with. Built-in ALFWorld and WebShop, and the bridge to external ones, live in
+//! submodules; their stage kinds are in `crate::kinds::env`.
 
 pub mod alfworld;
 pub mod bridge;
 pub mod webshop;
 
-use crate::pipeline::schema::StageSchema;
-use crate::pipeline::value::Params;
 use anyhow::Result;
-use rayon::prelude::*;
 
 /// What an environment returns after a reset or a step.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,70 +48,23 @@ pub struct EnvFactory {
     pub kind: String,
     /// Rollouts per task (the env stage's `group_size`).
     pub group_size: usize,
-    make: Box<dyn Fn() -> Result<Box<dyn Env>> + Send + Sync>,
+    make: MakeEnv,
 }
 
+/// Builds one environment instance.
+pub type MakeEnv = Box<dyn Fn() -> Result<Box<dyn Env>> + Send + Sync>;
+
 impl EnvFactory {
+    pub fn new(kind: &str, group_size: usize, make: MakeEnv) -> EnvFactory {
+        EnvFactory {
+            kind: kind.to_string(),
+            group_size,
+            make,
+        }
+    }
+
     pub fn make(&self) -> Result<Box<dyn Env>> {
         (self.make)()
     }
 }
 
-/// The factory for a resolved `env.*` stage.
-pub fn factory(kind: &str, params: &Params) -> Result<EnvFactory> {
-    let group_size = usize::try_from(params.i64("group_size")?)?;
-    let make: Box<dyn Fn() -> Result<Box<dyn Env>> + Send + Sync> = match kind {
-        "env.alfworld" => {
-            let params = params.clone();
-            Box::new(
-                move || Ok(Box::new(alfworld::AlfWorld::from_params(&params)?) as Box<dyn Env>),
-            )
-        }
-        "env.webshop" => {
-            let split = webshop::Split::parse(params.str("split")?)?;
-            let seed = u64::try_from(params.i64("seed")?)?;
-            let products = usize::try_from(params.i64("products")?)?;
-            let max_steps = usize::try_from(params.i64("max_steps")?)?;
-            // Holding the shop here keeps its catalogue and index alive across rollouts.
-            let shop = webshop::Shop::shared(products, seed);
-            Box::new(move || {
-                let env =
-                    webshop::WebShop::with_shared(shop.clone(), split).with_max_steps(max_steps);
-                Ok(Box::new(env) as Box<dyn Env>)
-            })
-        }
-        "env.bridge" => {
-            let spec = bridge::BridgeSpec::from_params(params)?;
-            // One adapter process serves every instance; instances take turns on it.
-            let adapter = spec.start()?;
-            Box::new(move || Ok(Box::new(spec.instance(&adapter)?) as Box<dyn Env>))
-        }
-        other => anyhow::bail!("environment kind `{other}` is not built"),
-    };
-    Ok(EnvFactory {
-        kind: kind.to_string(),
-        group_size,
-        make,
-    })
-}
-
-/// Steps every environment with its action, in parallel; result `i` belongs to `envs[i]`.
-pub fn step_all(envs: &mut [Box<dyn Env>], actions: &[String]) -> Vec<Result<StepOutcome>> {
-    envs.par_iter_mut()
-        .zip(actions.par_iter())
-        .map(|(env, action)| env.step(action))
-        .collect()
-}
-
-/// Resets every environment to its task, in parallel; result `i` belongs to `envs[i]`.
-pub fn reset_all(envs: &mut [Box<dyn Env>], tasks: &[usize]) -> Vec<Result<StepOutcome>> {
-    envs.par_iter_mut()
-        .zip(tasks.par_iter())
-        .map(|(env, &task)| env.reset(task))
-        .collect()
-}
-
-/// The stage schemas of the environment kinds (`env.*`).
-pub fn stage_schemas() -> Vec<StageSchema> {
-    vec![alfworld::schema(), webshop::schema(), bridge::schema()]
-}

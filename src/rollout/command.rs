@@ -10,13 +10,10 @@
 //!   `{"id": N, "ok": true, "responses": ["...", ...]}` (one response per prompt, in order)
 //! - errors: `{"id": N, "ok": false, "error": {"type": "...", "message": "..."}}`
 
-use super::policy::{Choice, Policy, Request, View};
-use super::Transcript;
+use super::policy::{Choice, Policy, Request, Transcript, View};
 use crate::agent::projection::{fallback_chars, project};
 use crate::agent::prompt::{build, task_statement, Benchmark, PromptInput};
 use crate::env::bridge::{Bridge, CallSite};
-use crate::pipeline::schema::{Default, ParamSpec, ParamType, Range, Role, StageSchema};
-use crate::pipeline::value::{Params, Value};
 use crate::rng::Rng;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value as Json};
@@ -40,24 +37,6 @@ impl CommandPolicy {
             process: Mutex::new(process),
             benchmark,
         })
-    }
-
-    pub fn from_params(params: &Params, env_kind: &str) -> Result<Self> {
-        let benchmark = match params.str("prompts")? {
-            "auto" => Benchmark::for_env(env_kind),
-            name => {
-                Benchmark::parse(name).with_context(|| format!("unknown prompt set {name:?}"))?
-            }
-        };
-        let timeout = params.f64("timeout_s")?;
-        if !(timeout > 0.0 && timeout.is_finite()) {
-            bail!("policy.command: timeout_s must be > 0, got {timeout}");
-        }
-        CommandPolicy::start(
-            params.str("command")?,
-            benchmark,
-            Duration::from_secs_f64(timeout),
-        )
     }
 
     fn prompt(&self, view: &View) -> String {
@@ -139,31 +118,3 @@ impl Policy for CommandPolicy {
     }
 }
 
-pub fn schema() -> StageSchema {
-    StageSchema {
-        kind: "policy.command",
-        role: Role::Policy,
-        doc: "a language model served by your own process over JSON lines (see src/rollout/command.rs); proxmo builds the paper's prompts and projects the responses",
-        params: vec![
-            ParamSpec::new(
-                "command",
-                ParamType::Str,
-                Default::Required,
-                "the command that starts the model process, e.g. \"python3 python/openai_policy.py\"",
-            ),
-            ParamSpec::new(
-                "prompts",
-                ParamType::Choice(&["auto", "alfworld", "webshop", "text"]),
-                Default::Value(Value::Str("auto".into())),
-                "prompt wording: the env's (auto), or a fixed one",
-            ),
-            ParamSpec::new(
-                "timeout_s",
-                ParamType::Float,
-                Default::Value(Value::Float(600.0)),
-                "longest wait for one batch of responses",
-            )
-            .range(Range::above(0.0)),
-        ],
-    }
-}

@@ -4,15 +4,10 @@
 //! comparisons between credit-assignment methods, possible without a language model. It is
 //! not an LLM and its numbers are not the paper's.
 
-use super::policy::{
-    candidates, exclude_param, fill_template, string_list, Choice, Decision, Policy, UpdateStats,
-    View,
-};
+use super::policy::{candidates, fill_template, Choice, Decision, Policy, UpdateStats, View};
 use crate::agent::prompt::guess_task_statement;
 use crate::data::atomic::write_atomically;
 use crate::data::InvalidInput;
-use crate::pipeline::schema::{Default, ParamSpec, ParamType, Range, Role, StageSchema};
-use crate::pipeline::value::{Params, Value};
 use crate::rng::Rng;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -22,6 +17,9 @@ use std::path::Path;
 
 /// The first bytes of a weights file.
 const WEIGHTS_MAGIC: &[u8] = b"proxmo policy.linear weights v1\n";
+
+/// The weights' file name inside a checkpoint's state directory.
+const STATE_FILE: &str = "policy.linear.weights";
 
 /// Decisions per unit of parallel work in an update.
 const CHUNK: usize = 256;
@@ -48,20 +46,6 @@ impl LinearPolicy {
             temperature,
             exclude,
         })
-    }
-
-    pub fn from_params(params: &Params) -> Result<Self> {
-        let log2 = u32::try_from(params.i64("features_log2")?)?;
-        let mut policy = LinearPolicy::new(
-            log2,
-            params.f64("temperature")?,
-            string_list(params, "exclude")?,
-        )?;
-        match params.str("weights")? {
-            "" => {}
-            path => policy.load(Path::new(path))?,
-        }
-        Ok(policy)
     }
 
     /// Writes the weights (atomically): a header, then little-endian f64s.
@@ -188,6 +172,14 @@ impl Policy for LinearPolicy {
         self.save_weights(path)
     }
 
+    fn save_state(&self, dir: &Path) -> Result<()> {
+        self.save_weights(&dir.join(STATE_FILE))
+    }
+
+    fn load_state(&mut self, dir: &Path) -> Result<()> {
+        self.load(&dir.join(STATE_FILE))
+    }
+
     fn act(&self, view: &View, rng: &mut Rng) -> Result<Choice> {
         let offered = candidates(view.seen, &self.exclude);
         if offered.is_empty() {
@@ -269,6 +261,20 @@ impl Policy for LinearPolicy {
             entropy += e;
         }
         let n = decisions.len() as f64;
+        // A step that would overflow a weight is refused whole, so the policy (and any
+        // weights file saved from it) keeps its last finite values.
+        let overflows = self
+            .weights
+            .iter()
+            .zip(&grad)
+            .any(|(w, g)| !(w + lr * g / n).is_finite());
+        if overflows {
+            bail!(
+                "policy.linear: this update would make weights infinite or NaN (learning rate {lr} \
+                 on advantages up to {:.3e}); the step was refused and the last weights kept",
+                advantages.iter().fold(0.0f64, |m, a| m.max(a.abs()))
+            );
+        }
         let mut norm = 0.0;
         for (w, g) in self.weights.iter_mut().zip(&grad) {
             let step = lr * g / n;
@@ -280,60 +286,6 @@ impl Policy for LinearPolicy {
             step_norm: norm.sqrt(),
             entropy: entropy / n,
         })
-    }
-}
-
-pub fn schema() -> StageSchema {
-    StageSchema {
-        kind: "policy.linear",
-        role: Role::Policy,
-        doc: "softmax over admissible actions, linear in hashed text features; trainable by update.pg (a small stand-in for an LLM policy)",
-        params: vec![
-            exclude_param(),
-            ParamSpec::new(
-                "features_log2",
-                ParamType::Int,
-                Default::Value(Value::Int(18)),
-                "log2 of the number of hashed feature weights",
-            )
-            .range(Range::closed(8.0, 26.0)),
-            ParamSpec::new(
-                "temperature",
-                ParamType::Float,
-                Default::Value(Value::Float(1.0)),
-                "sampling temperature of the softmax",
-            )
-            .range(Range::above(0.0)),
-            ParamSpec::new(
-                "weights",
-                ParamType::Str,
-                Default::Value(Value::Str(String::new())),
-                "start from weights saved by update.pg's `save` (empty: all zero, the uniform policy)",
-            ),
-        ],
-    }
-}
-
-pub fn update_schema() -> StageSchema {
-    StageSchema {
-        kind: "update.pg",
-        role: Role::Update,
-        doc: "policy-gradient step on the batch's advantages (PPO's first step on fresh rollouts); trains policy.linear",
-        params: vec![
-            ParamSpec::new(
-                "save",
-                ParamType::Str,
-                Default::Value(Value::Str(String::new())),
-                "write the policy's weights here after every update, atomically (empty: never)",
-            ),
-            ParamSpec::new(
-            "lr",
-            ParamType::Float,
-            Default::Value(Value::Float(30.0)),
-            "learning rate on the mean gradient of the batch (a few successes among thousands of decisions make that mean small)",
-        )
-        .range(Range::above(0.0)),
-        ],
     }
 }
 

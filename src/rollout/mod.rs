@@ -7,12 +7,9 @@ pub mod policy;
 
 use crate::batch::RowInput;
 use crate::env::{Env, StepOutcome};
-use crate::pipeline::schema::{
-    Default, ParamSpec, ParamType, Range, Role, StageSchema, TASKS_PER_BATCH_CAP,
-};
-use crate::pipeline::value::Value;
 use crate::rng::Rng;
 use anyhow::{Context, Result};
+pub use policy::Transcript;
 use policy::{Choice, Decision, Policy, Request, View};
 use rayon::prelude::*;
 
@@ -50,12 +47,6 @@ pub fn sample_tasks(n_tasks: usize, count: usize, rng: &mut Rng) -> Vec<usize> {
     out
 }
 
-/// A prompt and the policy's raw response, kept on the row for trainers that need them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Transcript {
-    pub prompt: String,
-    pub response: String,
-}
 
 /// One rollout in progress.
 struct Slot {
@@ -209,25 +200,3 @@ fn advance(slot: &mut Slot, choice: Choice, keep_history: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn group_schema() -> StageSchema {
-    StageSchema {
-        kind: "rollout.group",
-        role: Role::Rollout,
-        doc: "plays `tasks` tasks of the environment, each `group_size` times (the env's), with the policy",
-        params: vec![
-            ParamSpec::new(
-                "tasks",
-                ParamType::Int,
-                Default::Value(Value::Int(16)),
-                "tasks per batch; each task's rollouts form one group",
-            )
-            .range(Range::closed(1.0, TASKS_PER_BATCH_CAP)),
-            ParamSpec::new(
-                "policy",
-                ParamType::Stage("policy."),
-                Default::Value(policy::default_policy()),
-                "the policy that acts: a policy.* stage",
-            ),
-        ],
-    }
-}

@@ -1,11 +1,9 @@
 //! Policies that choose actions in an environment: `policy.random` (a baseline and a plumbing
-//! check) and `policy.linear` (a small trainable one, see `linear.rs`). LLM policies are not
-//! built yet.
+//! check), `policy.linear` (a small trainable one, see `linear.rs`) and `policy.command` (a
+//! language model in the user's own process, see `command.rs`).
 
 use crate::agent::prompt::guess_task_statement;
 use crate::env::StepOutcome;
-use crate::pipeline::schema::{Default, ParamSpec, ParamType, Role, StageSchema};
-use crate::pipeline::value::{Params, StageValue, Value};
 use crate::rng::Rng;
 use anyhow::{bail, Result};
 
@@ -46,7 +44,7 @@ pub struct Choice {
     /// False when a language model's response broke the answer format (penalised).
     pub valid: bool,
     pub decision: Option<Decision>,
-    pub transcript: Option<super::Transcript>,
+    pub transcript: Option<Transcript>,
 }
 
 impl Choice {
@@ -59,6 +57,13 @@ impl Choice {
             transcript: None,
         }
     }
+}
+
+/// A prompt and the policy's raw response, kept on the row for trainers that need them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transcript {
+    pub prompt: String,
+    pub response: String,
 }
 
 /// How one update went.
@@ -99,6 +104,17 @@ pub trait Policy: Send + Sync {
     /// Writes the policy's parameters to `path`.
     fn save(&self, _path: &std::path::Path) -> Result<()> {
         bail!("this policy has no parameters to save")
+    }
+
+    /// Writes into directory `dir` everything a resumed run needs to go on exactly as an
+    /// uninterrupted one would (weights, optimiser state). Stateless policies write nothing.
+    fn save_state(&self, _dir: &std::path::Path) -> Result<()> {
+        Ok(())
+    }
+
+    /// Restores what `save_state` wrote.
+    fn load_state(&mut self, _dir: &std::path::Path) -> Result<()> {
+        Ok(())
     }
 
     /// One policy-gradient step on `decisions` weighted by their `advantages`.
@@ -149,76 +165,3 @@ impl Policy for RandomPolicy {
     }
 }
 
-pub fn random_schema() -> StageSchema {
-    StageSchema {
-        kind: "policy.random",
-        role: Role::Policy,
-        doc: "picks uniformly among the admissible actions: a baseline and a plumbing check (LLM policies are not built yet)",
-        params: vec![exclude_param()],
-    }
-}
-
-/// The default policy value of a rollout stage: `policy.random` with its defaults.
-pub fn default_policy() -> Value {
-    let mut params = std::collections::BTreeMap::new();
-    for spec in random_schema().params {
-        if let Default::Value(v) = spec.default {
-            params.insert(spec.name.to_string(), v);
-        }
-    }
-    Value::Stage(StageValue {
-        kind: "policy.random".into(),
-        params,
-    })
-}
-
-/// Builds the policy a resolved `policy = ...` value names, for rollouts in `env_kind`.
-pub fn build(value: &Value, env_kind: &str) -> Result<Box<dyn Policy>> {
-    let Value::Stage(stage) = value else {
-        bail!("`policy` must be a policy.* stage, got {value}");
-    };
-    match stage.kind.as_str() {
-        "policy.random" => {
-            let exclude = string_list(&Params(stage.params.clone()), "exclude")?;
-            Ok(Box::new(RandomPolicy { exclude }))
-        }
-        "policy.linear" => Ok(Box::new(super::linear::LinearPolicy::from_params(
-            &Params(stage.params.clone()),
-        )?)),
-        "policy.command" => Ok(Box::new(super::command::CommandPolicy::from_params(
-            &Params(stage.params.clone()),
-            env_kind,
-        )?)),
-        other => bail!("policy kind `{other}` is not built"),
-    }
-}
-
-/// Whether a resolved `policy = ...` value names a policy `update.*` can train.
-pub fn is_trainable(value: Option<&Value>) -> bool {
-    matches!(value, Some(Value::Stage(s)) if s.kind == "policy.linear")
-}
-
-/// A list-of-strings parameter (absent: empty).
-pub fn string_list(params: &Params, name: &str) -> Result<Vec<String>> {
-    match params.get(name) {
-        Some(Value::List(items)) => items
-            .iter()
-            .map(|v| match v {
-                Value::Str(s) => Ok(s.clone()),
-                other => bail!("`{name}` holds strings, got {other}"),
-            })
-            .collect(),
-        Some(other) => bail!("`{name}` must be a list of strings, got {other}"),
-        None => Ok(Vec::new()),
-    }
-}
-
-/// The `exclude` parameter both built-in policies share.
-pub fn exclude_param() -> ParamSpec {
-    ParamSpec::new(
-        "exclude",
-        ParamType::List,
-        Default::Value(Value::List(vec![Value::Str("help".into())])),
-        "actions never chosen (ALFWorld's agent wrapper hides `help`)",
-    )
-}

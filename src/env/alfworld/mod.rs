@@ -14,10 +14,6 @@ pub mod world;
 pub use tasks::{Goal, Split, Task, TaskType};
 
 use super::{Env, StepOutcome};
-use crate::pipeline::schema::{
-    Default, ParamSpec, ParamType, Range, Role, StageSchema, GROUP_SIZE_CAP, STEP_LIMIT_CAP,
-};
-use crate::pipeline::value::{Params, Value};
 use anyhow::{bail, Result};
 use game::Action;
 use world::World;
@@ -58,21 +54,6 @@ impl AlfWorld {
             episode: None,
             buf: String::with_capacity(512),
         }
-    }
-
-    /// Builds the environment from a resolved `env.alfworld` stage (`split`, `seed`,
-    /// `max_steps`; `group_size` is the rollout's business).
-    pub fn from_params(params: &Params) -> Result<Self> {
-        let split = Split::parse(params.str("split")?)?;
-        let seed = params.i64("seed")?;
-        let max_steps = params.i64("max_steps")?;
-        if seed < 0 {
-            bail!("env.alfworld: seed must be >= 0, got {seed}");
-        }
-        if max_steps < 1 || max_steps > u32::MAX as i64 {
-            bail!("env.alfworld: max_steps must be >= 1, got {max_steps}");
-        }
-        Ok(AlfWorld::new(split, seed as u64).with_max_steps(max_steps as u32))
     }
 
     /// Overrides the step limit (default 50).
@@ -198,40 +179,3 @@ impl Env for AlfWorld {
     }
 }
 
-/// The stage schema of `env.alfworld`.
-pub fn schema() -> StageSchema {
-    StageSchema {
-        kind: "env.alfworld",
-        role: Role::Env,
-        doc: "built-in ALFWorld: seeded household text games, six task types, 50-step limit",
-        params: vec![
-            ParamSpec::new(
-                "split",
-                ParamType::Choice(&["train", "valid_seen", "valid_unseen"]),
-                Default::Value(Value::Str("valid_unseen".into())),
-                "task split: train (3,553), valid_seen (140) or valid_unseen (134, held-out rooms)",
-            ),
-            ParamSpec::new(
-                "seed",
-                ParamType::Int,
-                Default::Value(Value::Int(0)),
-                "seed of the task generator",
-            )
-            .range(Range::at_least(0.0)),
-            ParamSpec::new(
-                "max_steps",
-                ParamType::Int,
-                Default::Value(Value::Int(MAX_STEPS as i64)),
-                "step limit per episode",
-            )
-            .range(Range::closed(1.0, STEP_LIMIT_CAP)),
-            ParamSpec::new(
-                "group_size",
-                ParamType::Int,
-                Default::Value(Value::Int(8)),
-                "rollouts per task (group members share the task)",
-            )
-            .range(Range::closed(2.0, GROUP_SIZE_CAP)),
-        ],
-    }
-}

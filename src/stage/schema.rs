@@ -1,7 +1,33 @@
 //! Parameter schemas: one per stage kind. A schema drives validation of `.pipe` files,
-//! the defaults filled in at resolution, and the `proxmo stages` help text.
+//! the defaults filled in at resolution, and the `proxmo stages` help text. A kind's schema
+//! is the single source of its defaults: typed configs (`config.rs`) read resolved values.
 
-use super::value::Value;
+use super::value::{Params, Value};
+
+/// Defaults in schemas, written as `ParamDefault::float(0.95)`.
+impl ParamDefault {
+    pub fn float(x: f64) -> ParamDefault {
+        ParamDefault::Value(Value::Float(x))
+    }
+
+    pub fn int(x: i64) -> ParamDefault {
+        ParamDefault::Value(Value::Int(x))
+    }
+
+    pub fn bool(x: bool) -> ParamDefault {
+        ParamDefault::Value(Value::Bool(x))
+    }
+
+    pub fn str(x: &str) -> ParamDefault {
+        ParamDefault::Value(Value::Str(x.to_string()))
+    }
+
+    pub fn strings(items: &[&str]) -> ParamDefault {
+        ParamDefault::Value(Value::List(
+            items.iter().map(|s| Value::Str(s.to_string())).collect(),
+        ))
+    }
+}
 
 /// The type a parameter accepts.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,12 +39,23 @@ pub enum ParamType {
     Str,
     /// One of a fixed set of strings.
     Choice(&'static [&'static str]),
-    List,
+    /// A list whose items all have this type (`exclude = ["help"]`).
+    List(&'static ParamType),
     /// A nested stage whose kind starts with this prefix, e.g. `policy.`.
     Stage(&'static str),
 }
 
 impl ParamType {
+    fn plural(&self) -> String {
+        match self {
+            ParamType::Int => "ints".into(),
+            ParamType::Float => "floats".into(),
+            ParamType::Bool => "bools".into(),
+            ParamType::Str => "strings".into(),
+            other => format!("{} values", other.describe()),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             ParamType::Int => "int".into(),
@@ -30,7 +67,7 @@ impl ParamType {
                 .map(|o| format!("{o:?}"))
                 .collect::<Vec<_>>()
                 .join(" | "),
-            ParamType::List => "list".into(),
+            ParamType::List(item) => format!("list of {}", item.plural()),
             ParamType::Stage(prefix) => format!("{prefix}* stage"),
         }
     }
@@ -134,7 +171,7 @@ pub const TASKS_PER_BATCH_CAP: f64 = 100_000.0;
 
 /// What happens when a parameter is not given.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Default {
+pub enum ParamDefault {
     /// The user must give it.
     Required,
     /// Filled in with this value.
@@ -147,13 +184,18 @@ pub enum Default {
 pub struct ParamSpec {
     pub name: &'static str,
     pub ty: ParamType,
-    pub default: Default,
+    pub default: ParamDefault,
     pub range: Range,
     pub doc: &'static str,
 }
 
 impl ParamSpec {
-    pub fn new(name: &'static str, ty: ParamType, default: Default, doc: &'static str) -> Self {
+    pub fn new(
+        name: &'static str,
+        ty: ParamType,
+        default: ParamDefault,
+        doc: &'static str,
+    ) -> Self {
         ParamSpec {
             name,
             ty,
@@ -227,5 +269,24 @@ pub struct StageSchema {
 impl StageSchema {
     pub fn param(&self, name: &str) -> Option<&ParamSpec> {
         self.params.iter().find(|p| p.name == name)
+    }
+
+    /// The parameters with every plain default filled in and `overrides` applied, for
+    /// building stages in code (tests, benchmarks) without a `.pipe` file. Overrides are
+    /// checked against the schema's names only; `.pipe` files get full validation in `dsl`.
+    pub fn params_with(&self, overrides: &[(&str, Value)]) -> Result<Params, String> {
+        let mut params = std::collections::BTreeMap::new();
+        for spec in &self.params {
+            if let ParamDefault::Value(v) = &spec.default {
+                params.insert(spec.name.to_string(), v.clone());
+            }
+        }
+        for (name, value) in overrides {
+            if self.param(name).is_none() {
+                return Err(format!("`{}` has no parameter `{name}`", self.kind));
+            }
+            params.insert(name.to_string(), value.clone());
+        }
+        Ok(Params(params))
     }
 }

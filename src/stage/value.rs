@@ -1,12 +1,12 @@
 //! Parameter values as they come out of a `.pipe` file, after resolution.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// A resolved parameter value. Nested stage values (`policy = policy.builtin { .. }`)
 /// are kept as a `Stage` so the consuming stage can build them itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
     Int(i64),
@@ -18,7 +18,7 @@ pub enum Value {
 }
 
 /// An inline stage: its kind (`policy.builtin`) and its parameters, defaults filled in.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageValue {
     pub kind: String,
     pub params: BTreeMap<String, Value>,
@@ -66,6 +66,22 @@ impl Value {
             _ => None,
         }
     }
+
+    /// The value as JSON; a nested stage becomes `{"kind": .., "params": {..}}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as Json;
+        match self {
+            Value::Int(i) => Json::from(*i),
+            Value::Float(x) => serde_json::Number::from_f64(*x).map_or(Json::Null, Json::Number),
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Str(s) => Json::String(s.clone()),
+            Value::List(items) => Json::Array(items.iter().map(Value::to_json).collect()),
+            Value::Stage(s) => serde_json::json!({
+                "kind": s.kind,
+                "params": Params(s.params.clone()).to_json(),
+            }),
+        }
+    }
 }
 
 impl fmt::Display for Value {
@@ -111,6 +127,16 @@ pub struct Params(pub BTreeMap<String, Value>);
 impl Params {
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.0.get(name)
+    }
+
+    /// Every parameter as one JSON object, which typed configs are read from.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect(),
+        )
     }
 
     fn require(&self, name: &str) -> anyhow::Result<&Value> {

@@ -1,0 +1,77 @@
+//! `env.alfworld`: the built-in ALFWorld (see `crate::env::alfworld`).
+
+use super::{group_size_param, max_steps_param, seed_param};
+use crate::env::alfworld::{AlfWorld, Split, MAX_STEPS};
+use crate::env::{Env, EnvFactory};
+use crate::kinds::roles::EnvShape;
+use crate::kinds::{Build, Kind};
+use crate::stage::config::{check, field_names, read};
+use crate::stage::{ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub split: String,
+    pub seed: u64,
+    pub max_steps: u32,
+    pub group_size: usize,
+}
+
+impl StageConfig for Config {
+    fn validate(&self) -> Result<(), Problem> {
+        Split::parse(&self.split).map_err(|e| Problem::at("split", format!("{e:#}")))?;
+        Ok(())
+    }
+}
+
+pub const KIND: Kind = Kind {
+    name: "env.alfworld",
+    schema,
+    fields: field_names::<Config>,
+    check: check::<Config>,
+    build: Build::Env {
+        build,
+        shape,
+        split_param: Some("split"),
+    },
+};
+
+fn schema() -> StageSchema {
+    StageSchema {
+        kind: KIND.name,
+        role: Role::Env,
+        doc: "built-in ALFWorld: seeded household text games, six task types, 50-step limit",
+        params: vec![
+            ParamSpec::new(
+                "split",
+                ParamType::Choice(&["train", "valid_seen", "valid_unseen"]),
+                ParamDefault::str("valid_unseen"),
+                "task split: train (3,553), valid_seen (140) or valid_unseen (134, held-out rooms)",
+            ),
+            seed_param("seed of the task generator"),
+            max_steps_param(i64::from(MAX_STEPS), "step limit per episode"),
+            group_size_param("rollouts per task (group members share the task)"),
+        ],
+    }
+}
+
+fn shape(params: &Params) -> anyhow::Result<EnvShape> {
+    let c: Config = read(params)?;
+    Ok(EnvShape {
+        group_size: c.group_size,
+        max_steps: Some(c.max_steps as usize),
+    })
+}
+
+fn build(params: &Params) -> anyhow::Result<EnvFactory> {
+    let c: Config = read(params)?;
+    let split = Split::parse(&c.split)?;
+    let (seed, max_steps) = (c.seed, c.max_steps);
+    Ok(EnvFactory::new(
+        KIND.name,
+        c.group_size,
+        Box::new(move || {
+            Ok(Box::new(AlfWorld::new(split, seed).with_max_steps(max_steps)) as Box<dyn Env>)
+        }),
+    ))
+}

@@ -1,0 +1,81 @@
+//! `policy.command`: a language model served by the user's own process (see
+//! `crate::rollout::command`). Building it starts the process; checking it does not.
+
+use crate::agent::prompt::Benchmark;
+use crate::kinds::{Build, Kind};
+use crate::rollout::command::CommandPolicy;
+use crate::rollout::policy::Policy;
+use crate::stage::config::{check, field_names, read};
+use crate::stage::{
+    ParamDefault, ParamSpec, ParamType, Params, Problem, Range, Role, StageConfig, StageSchema,
+};
+use serde::Deserialize;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub command: String,
+    pub prompts: String,
+    pub timeout_s: f64,
+}
+
+impl StageConfig for Config {
+    fn validate(&self) -> Result<(), Problem> {
+        if self.command.trim().is_empty() {
+            return Err(Problem::at("command", "is empty")
+                .help("name your model process, e.g. command = \"python3 python/openai_policy.py\""));
+        }
+        Ok(())
+    }
+}
+
+pub const KIND: Kind = Kind {
+    name: "policy.command",
+    schema,
+    fields: field_names::<Config>,
+    check: check::<Config>,
+    build: Build::Policy(build),
+};
+
+fn schema() -> StageSchema {
+    StageSchema {
+        kind: KIND.name,
+        role: Role::Policy,
+        doc: "a language model served by your own process over JSON lines (see README, \"Rollouts with your language model\"); proxmo builds the paper's prompts and projects the responses",
+        params: vec![
+            ParamSpec::new(
+                "command",
+                ParamType::Str,
+                ParamDefault::Required,
+                "the command that starts the model process, e.g. \"python3 python/openai_policy.py\"",
+            ),
+            ParamSpec::new(
+                "prompts",
+                ParamType::Choice(&["auto", "alfworld", "webshop", "text"]),
+                ParamDefault::str("auto"),
+                "prompt wording: the env's (auto), or a fixed one",
+            ),
+            ParamSpec::new(
+                "timeout_s",
+                ParamType::Float,
+                ParamDefault::float(600.0),
+                "longest wait for one batch of responses",
+            )
+            .range(Range::left_open(0.0, 86_400.0)),
+        ],
+    }
+}
+
+fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
+    let c: Config = read(params)?;
+    let benchmark = match c.prompts.as_str() {
+        "auto" => Benchmark::for_env(env_kind),
+        name => Benchmark::parse(name)
+            .ok_or_else(|| anyhow::anyhow!("unknown prompt set {name:?}"))?,
+    };
+    Ok(Box::new(CommandPolicy::start(
+        &c.command,
+        benchmark,
+        Duration::from_secs_f64(c.timeout_s),
+    )?))
+}

@@ -1,0 +1,3 @@
+//! `rollout.*` kinds.
+
+pub mod group;

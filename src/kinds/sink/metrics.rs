@@ -1,0 +1,112 @@
+//! `sink.metrics`: one JSON line of metrics per batch (`crate::metrics::BatchMetrics`),
+//! appended and flushed as each batch ends so a long run can be followed with `tail -f` or
+//! plotted mid-run. A fresh run starts the file empty; `--resume` cuts it back to the last
+//! checkpoint and appends from there.
+
+use super::{check_path, path_param};
+use crate::kinds::roles::{Sink, SinkOffset};
+use crate::kinds::{Build, Kind};
+use crate::metrics::BatchMetrics;
+use crate::stage::config::{check, field_names, read};
+use crate::stage::{Params, Problem, Role, StageConfig, StageSchema};
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+use std::fs::File;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub path: String,
+}
+
+impl StageConfig for Config {
+    fn validate(&self) -> Result<(), Problem> {
+        check_path(&self.path)
+    }
+}
+
+pub const KIND: Kind = Kind {
+    name: "sink.metrics",
+    schema,
+    fields: field_names::<Config>,
+    check: check::<Config>,
+    build: Build::Sink(build),
+};
+
+fn schema() -> StageSchema {
+    StageSchema {
+        kind: KIND.name,
+        role: Role::Sink,
+        doc: "appends one JSON line of metrics per batch (success, score, advantage statistics, update and evaluation results)",
+        params: vec![path_param(
+            "output file; started empty by a fresh run, a line appended after every batch",
+        )],
+    }
+}
+
+struct MetricsSink {
+    path: PathBuf,
+    file: Option<File>,
+    offset: SinkOffset,
+}
+
+fn build(params: &Params) -> Result<Box<dyn Sink>> {
+    let c: Config = read(params)?;
+    Ok(Box::new(MetricsSink {
+        path: PathBuf::from(c.path),
+        file: None,
+        offset: 0,
+    }))
+}
+
+impl Sink for MetricsSink {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn open(&mut self, resume: Option<SinkOffset>, _scratch: Option<&Path>) -> Result<()> {
+        let mut file = crate::data::atomic::open_append(&self.path, resume.is_none())?;
+        if let Some(offset) = resume {
+            let len = file.metadata()?.len();
+            if len < offset {
+                bail!(
+                    "{} holds {len} bytes but the checkpoint recorded {offset}: was it edited?",
+                    self.path.display()
+                );
+            }
+            file.set_len(offset)?;
+            file.seek(SeekFrom::End(0))?;
+        }
+        self.offset = resume.unwrap_or(0);
+        self.file = Some(file);
+        Ok(())
+    }
+
+    fn write(&mut self, _: &[Map<String, Json>], metrics: &BatchMetrics) -> Result<()> {
+        let mut line = serde_json::to_vec(&metrics.to_json())?;
+        line.push(b'\n');
+        let Some(file) = self.file.as_mut() else {
+            bail!("{} is not open", self.path.display());
+        };
+        // One write per line, so a reader never sees half a record.
+        file.write_all(&line)
+            .and_then(|_| file.flush())
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        self.offset += line.len() as u64;
+        Ok(())
+    }
+
+    fn offset(&self) -> SinkOffset {
+        self.offset
+    }
+
+    fn finish(&mut self) -> Result<Option<String>> {
+        if let Some(file) = self.file.take() {
+            file.sync_all()
+                .with_context(|| format!("cannot flush {}", self.path.display()))?;
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,74 @@
+//! `source.jsonl`: step rows from a JSON-lines file (format in README, "Advantages for your
+//! own rollouts").
+
+use crate::data::jsonl::{read_rows, JsonlRows};
+use crate::kinds::roles::Source;
+use crate::kinds::{Build, Kind};
+use crate::stage::config::{check, field_names, read};
+use crate::stage::{ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub path: String,
+}
+
+impl StageConfig for Config {
+    fn validate(&self) -> Result<(), Problem> {
+        let path = Path::new(&self.path);
+        if self.path.is_empty() {
+            return Err(Problem::at("path", "is empty").help("name the JSON-lines file to read"));
+        }
+        if !path.exists() {
+            return Err(Problem::at("path", format!("{} does not exist", self.path)));
+        }
+        if !path.is_file() {
+            return Err(Problem::at("path", format!("{} is not a regular file", self.path)));
+        }
+        Ok(())
+    }
+}
+
+pub const KIND: Kind = Kind {
+    name: "source.jsonl",
+    schema,
+    fields: field_names::<Config>,
+    check: check::<Config>,
+    build: Build::Source(build),
+};
+
+fn schema() -> StageSchema {
+    StageSchema {
+        kind: KIND.name,
+        role: Role::Source,
+        doc: "reads step rows from a JSON-lines file (one object per step row)",
+        params: vec![ParamSpec::new(
+            "path",
+            ParamType::Str,
+            ParamDefault::Required,
+            "input file; relative paths are relative to the working directory",
+        )],
+    }
+}
+
+struct JsonlSource {
+    path: PathBuf,
+}
+
+fn build(params: &Params) -> anyhow::Result<Box<dyn Source>> {
+    let c: Config = read(params)?;
+    Ok(Box::new(JsonlSource {
+        path: PathBuf::from(c.path),
+    }))
+}
+
+impl Source for JsonlSource {
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn read(&mut self) -> anyhow::Result<JsonlRows> {
+        read_rows(&self.path)
+    }
+}

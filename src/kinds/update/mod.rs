@@ -1,0 +1,3 @@
+//! `update.*` kinds: train the rollout's policy on the batch's advantages.
+
+pub mod pg;

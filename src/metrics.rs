@@ -1,0 +1,166 @@
+//! What a run records about each batch: one [`BatchMetrics`] per iteration, written as one
+//! JSON line by `sink.metrics` and read back by `proxmo report` and `proxmo plot`. Fields
+//! that do not apply to a run (no update, no evaluation this batch) are left out of the line.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Episode outcomes of a set of rollouts (a training batch or an evaluation).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EpisodeMetrics {
+    pub episodes: usize,
+    pub success_rate: f64,
+    /// The benchmark's score, 0-100 (WebShop's purchase reward x 100).
+    pub score: f64,
+    pub mean_steps: f64,
+    /// Wall-clock throughput: a timing field, not reproducible across runs.
+    pub env_steps_per_second: f64,
+    /// Success rate per task type, where the environment has them (ALFWorld).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub success_by_kind: BTreeMap<String, f64>,
+}
+
+/// What the advantage stage saw in a batch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreditMetrics {
+    pub rows: usize,
+    pub groups: usize,
+    pub singleton_share: f64,
+    pub mean_group_success: f64,
+    pub psc_weight_min: f64,
+    pub psc_weight_max: f64,
+    pub advantage_mean: f64,
+    pub advantage_std: f64,
+    /// Wall-clock time of the advantage computation: a timing field.
+    pub advantage_ms: f64,
+}
+
+/// One line of a metrics file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchMetrics {
+    /// 0-based; absent for a source pipeline, which has one batch.
+    pub iteration: Option<usize>,
+    pub credit: CreditMetrics,
+    /// Rollout outcomes (env -> rollout pipelines only).
+    pub episodes: Option<EpisodeMetrics>,
+    /// What the update stage reports (`policy_entropy`, `update_norm`, a PPO step's loss...).
+    pub update: BTreeMap<String, f64>,
+    /// The evaluation after this batch, if one was due; written with an `eval_` prefix.
+    pub eval: Option<EpisodeMetrics>,
+}
+
+/// Names of the fields that hold wall-clock timings, which differ between identical runs.
+pub const TIMING_FIELDS: &[&str] = &[
+    "advantage_ms",
+    "env_steps_per_second",
+    "eval_env_steps_per_second",
+    "update_seconds",
+    "tokens_per_second",
+];
+
+type Object = serde_json::Map<String, serde_json::Value>;
+
+fn object_of<T: Serialize>(value: &T) -> Object {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => Object::new(),
+    }
+}
+
+impl BatchMetrics {
+    /// The flat JSON object written to a metrics file: credit, episode and update fields
+    /// side by side, evaluation fields prefixed `eval_`.
+    pub fn to_json(&self) -> Object {
+        let mut out = Object::new();
+        if let Some(i) = self.iteration {
+            out.insert("iteration".into(), i.into());
+        }
+        out.extend(object_of(&self.credit));
+        if let Some(e) = &self.episodes {
+            out.extend(object_of(e));
+        }
+        for (k, v) in &self.update {
+            out.insert(k.clone(), crate::data::jsonl::number(*v));
+        }
+        if let Some(e) = &self.eval {
+            out.extend(
+                object_of(e)
+                    .into_iter()
+                    .map(|(k, v)| (format!("eval_{k}"), v)),
+            );
+        }
+        out
+    }
+
+    /// Reads a line written by `to_json`. Numbers it does not know are update metrics.
+    pub fn from_json(record: &Object) -> Result<BatchMetrics, serde_json::Error> {
+        let whole = serde_json::Value::Object(record.clone());
+        let credit: CreditMetrics = serde_json::from_value(whole.clone())?;
+        let episodes = match record.contains_key("episodes") {
+            true => Some(serde_json::from_value::<EpisodeMetrics>(whole)?),
+            false => None,
+        };
+        let eval_fields: Object = record
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("eval_")?.to_string(), v.clone())))
+            .collect();
+        let eval = match eval_fields.contains_key("episodes") {
+            true => Some(serde_json::from_value(serde_json::Value::Object(eval_fields))?),
+            false => None,
+        };
+        let known: Vec<&str> = [
+            crate::stage::config::field_names::<CreditMetrics>(),
+            crate::stage::config::field_names::<EpisodeMetrics>(),
+        ]
+        .concat();
+        let update = record
+            .iter()
+            .filter(|(k, _)| k.as_str() != "iteration" && !k.starts_with("eval_"))
+            .filter(|(k, _)| !known.contains(&k.as_str()))
+            .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+            .collect();
+        Ok(BatchMetrics {
+            iteration: record
+                .get("iteration")
+                .and_then(serde_json::Value::as_u64)
+                .map(|i| i as usize),
+            credit,
+            episodes,
+            update,
+            eval,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_survives_writing_and_reading() {
+        let episodes = EpisodeMetrics {
+            episodes: 128,
+            success_rate: 0.25,
+            score: 25.0,
+            mean_steps: 31.5,
+            env_steps_per_second: 1e5,
+            success_by_kind: [("pick".to_string(), 0.5)].into_iter().collect(),
+        };
+        let m = BatchMetrics {
+            iteration: Some(3),
+            credit: CreditMetrics {
+                rows: 4000,
+                groups: 16,
+                advantage_std: 0.7,
+                ..CreditMetrics::default()
+            },
+            episodes: Some(episodes.clone()),
+            update: [("policy_entropy".to_string(), 1.5)].into_iter().collect(),
+            eval: Some(episodes),
+        };
+        let json = m.to_json();
+        assert_eq!(json["eval_success_rate"], 0.25);
+        assert_eq!(json["policy_entropy"], 1.5);
+        assert_eq!(BatchMetrics::from_json(&json).unwrap(), m);
+    }
+}

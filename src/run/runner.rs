@@ -1,0 +1,452 @@
+//! Runs a plan: builds every stage through the kind table and composes them. The runner
+//! knows roles (source, env, rollout, advantage, update, sink, policy), never kinds.
+
+use super::checkpoint::{Checkpoint, RunState};
+use super::plan::{Plan, Producer};
+use super::record::{credit_metrics, episode_metrics, evaluation_line, iteration_line};
+use crate::advantage::{compute, Advantages, Diagnostics, Estimator};
+use crate::data::jsonl::{with_advantages, JsonlRows};
+use crate::env::EnvFactory;
+use crate::error::invalid;
+use crate::kinds::roles::{Build, Sink, Update};
+use crate::kinds::{self};
+use crate::metrics::{BatchMetrics, EpisodeMetrics};
+use crate::rng::Rng;
+use crate::rollout::policy::Policy;
+use crate::rollout::{collect, sample_tasks};
+use crate::stage::{Params, ResolvedStage, StageValue, Value};
+use anyhow::{bail, Context, Result};
+use serde_json::{Map, Value as Json};
+use std::path::Path;
+use std::time::Instant;
+
+/// What a finished run reports.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub rows: usize,
+    pub iterations: usize,
+    /// Diagnostics of the last batch.
+    pub diagnostics: Diagnostics,
+    pub seconds: f64,
+    /// Set when `--resume` found the run already finished: nothing was done.
+    pub already_finished: bool,
+}
+
+/// Progress messages go through this, so the CLI can print them and tests can keep quiet.
+pub trait Progress {
+    fn say(&mut self, message: &str);
+}
+
+impl<F: FnMut(&str)> Progress for F {
+    fn say(&mut self, message: &str) {
+        self(message)
+    }
+}
+
+/// How to run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Continue from the state saved in the pipeline's `checkpoint` directory.
+    pub resume: bool,
+}
+
+fn kind_build(stage_kind: &str) -> Result<&'static Build> {
+    kinds::find(stage_kind)
+        .map(|k| &k.build)
+        .with_context(|| format!("unknown stage kind `{stage_kind}`"))
+}
+
+fn build_estimator(stage: &ResolvedStage) -> Result<Estimator> {
+    match kind_build(&stage.kind)? {
+        Build::Advantage(build) => build(&stage.params),
+        _ => bail!("`{}` is not an advantage stage", stage.name),
+    }
+}
+
+fn build_sink(stage: &ResolvedStage) -> Result<Box<dyn Sink>> {
+    match kind_build(&stage.kind)? {
+        Build::Sink(build) => build(&stage.params),
+        _ => bail!("`{}` is not a sink", stage.name),
+    }
+}
+
+fn build_env(stage: &ResolvedStage, params: &Params) -> Result<EnvFactory> {
+    match kind_build(&stage.kind)? {
+        Build::Env { build, .. } => build(params),
+        _ => bail!("`{}` is not an environment", stage.name),
+    }
+}
+
+fn build_policy(policy: &StageValue, env_kind: &str) -> Result<Box<dyn Policy>> {
+    match kind_build(&policy.kind)? {
+        Build::Policy(build) => build(&Params(policy.params.clone()), env_kind),
+        _ => bail!("`{}` is not a policy", policy.kind),
+    }
+}
+
+fn build_update(stage: &ResolvedStage) -> Result<Box<dyn Update>> {
+    match kind_build(&stage.kind)? {
+        Build::Update { build, .. } => build(&stage.params),
+        _ => bail!("`{}` is not an update", stage.name),
+    }
+}
+
+/// Runs a checked pipeline to completion.
+pub fn run(plan: &Plan, options: RunOptions, progress: &mut dyn Progress) -> Result<RunSummary> {
+    let started = Instant::now();
+    let estimator = build_estimator(plan.credit)?;
+    let mut sinks: Vec<(String, Box<dyn Sink>)> = plan
+        .sinks
+        .iter()
+        .map(|s| Ok((s.name.clone(), build_sink(s)?)))
+        .collect::<Result<_>>()?;
+    let mut summary = match &plan.producer {
+        Producer::Source(source) => {
+            if options.resume {
+                return Err(invalid(format!(
+                    "pipeline `{}` reads a file once: there is nothing to resume",
+                    plan.pipeline.name
+                )));
+            }
+            run_source(plan, source, &estimator, &mut sinks, progress)?
+        }
+        Producer::Rollout {
+            env,
+            rollout,
+            policy,
+        } => {
+            let mut trainer = Trainer::new(plan, env, rollout, policy, &estimator, options, progress)?;
+            trainer.run(&mut sinks, progress)?
+        }
+    };
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Advantages for one batch, with the time they took.
+fn credit(
+    plan: &Plan,
+    estimator: &Estimator,
+    rows: &JsonlRows,
+    progress: &mut dyn Progress,
+) -> Result<(Advantages, f64)> {
+    let t0 = Instant::now();
+    let adv = compute(&rows.batch, estimator)?;
+    let millis = t0.elapsed().as_secs_f64() * 1e3;
+    if let Some(warning) = &adv.diagnostics.backend_warning {
+        progress.say(&format!("warning: {} ({}): {warning}", plan.credit.name, plan.credit.kind));
+    }
+    Ok((adv, millis))
+}
+
+fn run_source(
+    plan: &Plan,
+    source_stage: &ResolvedStage,
+    estimator: &Estimator,
+    sinks: &mut [(String, Box<dyn Sink>)],
+    progress: &mut dyn Progress,
+) -> Result<RunSummary> {
+    let mut source = match kind_build(&source_stage.kind)? {
+        Build::Source(build) => build(&source_stage.params)?,
+        _ => bail!("`{}` is not a source", source_stage.name),
+    };
+    progress.say(&format!("{}: reading {}", source_stage.name, source.describe()));
+    let rows = source.read()?;
+    progress.say(&format!(
+        "{}: {} rows, {} trajectories, {} groups",
+        source_stage.name,
+        rows.batch.rows.len(),
+        rows.batch.trajectories.len(),
+        rows.batch.groups.len()
+    ));
+    let (adv, millis) = credit(plan, estimator, &rows, progress)?;
+    let d = &adv.diagnostics;
+    progress.say(&format!(
+        "{} ({}): advantages in {millis:.1} ms{}; singleton share {:.3}, mean group success {:.3}, PSC weights [{:.5}, {:.5}]",
+        plan.credit.name,
+        plan.credit.kind,
+        d.backend.as_ref().map(|b| format!(" on {b}")).unwrap_or_default(),
+        d.singleton_share,
+        d.mean_group_success,
+        d.psc_weight_min,
+        d.psc_weight_max
+    ));
+    let metrics = BatchMetrics {
+        credit: credit_metrics(&adv, millis),
+        ..BatchMetrics::default()
+    };
+    let out = with_advantages(&rows, &adv);
+    for (name, sink) in sinks.iter_mut() {
+        sink.open(None, None)?;
+        sink.write(&out, &metrics)?;
+        if let Some(line) = sink.finish()? {
+            progress.say(&format!("{name}: {line}"));
+        }
+    }
+    Ok(RunSummary {
+        rows: out.len(),
+        iterations: 1,
+        diagnostics: adv.diagnostics,
+        seconds: 0.0,
+        already_finished: false,
+    })
+}
+
+/// An `env -> rollout -> advantage [-> update]` run, batch after batch.
+struct Trainer<'p> {
+    plan: &'p Plan<'p>,
+    env_kind: String,
+    envs: EnvFactory,
+    eval_envs: Option<EnvFactory>,
+    tasks_per_batch: usize,
+    n_tasks: usize,
+    policy: Box<dyn Policy>,
+    update: Option<Box<dyn Update>>,
+    estimator: &'p Estimator,
+    checkpoint: Option<Checkpoint>,
+    /// Restored from a checkpoint when resuming.
+    resumed: Option<RunState>,
+}
+
+impl<'p> Trainer<'p> {
+    fn new(
+        plan: &'p Plan<'p>,
+        env: &ResolvedStage,
+        rollout: &ResolvedStage,
+        policy: &StageValue,
+        estimator: &'p Estimator,
+        options: RunOptions,
+        progress: &mut dyn Progress,
+    ) -> Result<Trainer<'p>> {
+        let checkpoint = match plan.settings.checkpoint.as_str() {
+            "" if options.resume => {
+                return Err(invalid(format!(
+                    "pipeline `{}` has no checkpoint directory to resume from; set `checkpoint = \"DIR\"` (or --set checkpoint=DIR)",
+                    plan.pipeline.name
+                )))
+            }
+            "" => None,
+            dir => Some(Checkpoint::new(Path::new(dir))?),
+        };
+        let resumed = match (&checkpoint, options.resume) {
+            (Some(cp), true) => match cp.load()? {
+                Some(state) => {
+                    state.check_same_run(plan.pipeline)?;
+                    Some(state)
+                }
+                None => {
+                    // Killed before its first batch ended: there is nothing to continue.
+                    progress.say(&format!(
+                        "no run state in {} yet: starting from the first batch",
+                        cp.dir().display()
+                    ));
+                    None
+                }
+            },
+            (Some(cp), false) => {
+                if cp.load().ok().flatten().is_some() {
+                    progress.say(&format!(
+                        "starting afresh: the state saved in {} is replaced (use --resume to continue it)",
+                        cp.dir().display()
+                    ));
+                }
+                None
+            }
+            (None, _) => None,
+        };
+        let plan_rollout = match kind_build(&rollout.kind)? {
+            Build::Rollout(build) => build(&rollout.params)?,
+            _ => bail!("`{}` is not a rollout stage", rollout.name),
+        };
+        let envs = build_env(env, &env.params)?;
+        let n_tasks = envs.make()?.n_tasks();
+        if n_tasks == 0 {
+            bail!("environment `{}` ({}) has no tasks", env.name, env.kind);
+        }
+        // Built before training starts, so a broken evaluation split fails at once.
+        let eval_envs = match plan.settings.eval_every {
+            0 => None,
+            _ => Some(eval_factory(plan, env)?),
+        };
+        let mut policy = build_policy(policy, &env.kind)?;
+        if let Some(state) = &resumed {
+            if !state.policy_state.is_empty() {
+                let dir = plan_checkpoint_dir(&checkpoint)?.join(&state.policy_state);
+                policy
+                    .load_state(&dir)
+                    .with_context(|| format!("cannot restore the policy from {}", dir.display()))?;
+            }
+        }
+        let update = plan.update.map(build_update).transpose()?;
+        Ok(Trainer {
+            plan,
+            env_kind: env.kind.clone(),
+            envs,
+            eval_envs,
+            tasks_per_batch: plan_rollout.tasks,
+            n_tasks,
+            policy,
+            update,
+            estimator,
+            checkpoint,
+            resumed,
+        })
+    }
+
+    fn run(
+        &mut self,
+        sinks: &mut [(String, Box<dyn Sink>)],
+        progress: &mut dyn Progress,
+    ) -> Result<RunSummary> {
+        let settings = &self.plan.settings;
+        let iterations = settings.iterations;
+        let mut state = self
+            .resumed
+            .take()
+            .unwrap_or_else(|| RunState::new(self.plan.pipeline));
+        if state.finished && state.completed >= iterations {
+            progress.say(&format!(
+                "pipeline `{}` already finished its {} batches in {}: nothing to do",
+                self.plan.pipeline.name,
+                state.completed,
+                plan_checkpoint_dir(&self.checkpoint)?.display()
+            ));
+            return Ok(RunSummary {
+                rows: 0,
+                iterations: state.completed,
+                diagnostics: Diagnostics::default(),
+                seconds: 0.0,
+                already_finished: true,
+            });
+        }
+        let resuming = state.completed > 0 || state.finished;
+        if resuming {
+            progress.say(&format!(
+                "resuming pipeline `{}` after batch {} of {iterations}",
+                self.plan.pipeline.name, state.completed
+            ));
+        }
+        let scratch = self.checkpoint.as_ref().map(|c| c.dir().to_path_buf());
+        for (name, sink) in sinks.iter_mut() {
+            let offset = resuming.then(|| state.sinks.get(name).copied().unwrap_or(0));
+            sink.open(offset, scratch.as_deref())?;
+        }
+        let mut rng = match resuming {
+            true => Rng::new(state.rng),
+            false => Rng::new(settings.seed),
+        };
+        let mut rows_written = 0;
+        let mut last = Diagnostics::default();
+        for iteration in state.completed..iterations {
+            let (written, diagnostics) = self.batch(iteration, &mut rng, sinks, progress)?;
+            rows_written += written;
+            last = diagnostics;
+            if let Some(cp) = &self.checkpoint {
+                let (name, dir) = cp.policy_dir(iteration + 1)?;
+                self.policy.save_state(&dir)?;
+                state.completed = iteration + 1;
+                state.rng = rng.state();
+                state.policy_state = name;
+                state.finished = false;
+                state.sinks = sinks.iter().map(|(n, s)| (n.clone(), s.offset())).collect();
+                cp.save(&state)?;
+            }
+        }
+        for (name, sink) in sinks.iter_mut() {
+            if let Some(line) = sink.finish()? {
+                progress.say(&format!("{name}: {line}"));
+            }
+        }
+        if let Some(cp) = &self.checkpoint {
+            state.finished = true;
+            cp.save(&state)?;
+            cp.clean_scratch();
+        }
+        Ok(RunSummary {
+            rows: rows_written,
+            iterations,
+            diagnostics: last,
+            seconds: 0.0,
+            already_finished: false,
+        })
+    }
+
+    /// One batch: play, credit, update, evaluate if due, write.
+    fn batch(
+        &mut self,
+        iteration: usize,
+        rng: &mut Rng,
+        sinks: &mut [(String, Box<dyn Sink>)],
+        progress: &mut dyn Progress,
+    ) -> Result<(usize, Diagnostics)> {
+        let t0 = Instant::now();
+        let tasks = sample_tasks(self.n_tasks, self.tasks_per_batch, rng);
+        let envs = &self.envs;
+        let mut played = collect(&|| envs.make(), &tasks, envs.group_size, self.policy.as_ref(), rng)?;
+        let play_seconds = t0.elapsed().as_secs_f64();
+        let mut tag = Map::new();
+        tag.insert("iteration".into(), Json::from(iteration));
+        let mut rows = JsonlRows::from_inputs(std::mem::take(&mut played.rows), &tag)?;
+        // A language model's prompt and response go out with their row, for trainers that
+        // compute log-probabilities themselves.
+        for (obj, t) in rows.objects.iter_mut().zip(&played.transcripts) {
+            if let Some(t) = t {
+                obj.insert("prompt".into(), Json::from(t.prompt.clone()));
+                obj.insert("response".into(), Json::from(t.response.clone()));
+            }
+        }
+        let (adv, millis) = credit(self.plan, self.estimator, &rows, progress)?;
+        let mut metrics = BatchMetrics {
+            iteration: Some(iteration),
+            credit: credit_metrics(&adv, millis),
+            episodes: Some(episode_metrics(&played, play_seconds)),
+            ..BatchMetrics::default()
+        };
+        if let Some(update) = self.update.as_mut() {
+            metrics.update = update.apply(self.policy.as_mut(), &played, &adv.advantage)?;
+        }
+        let iterations = self.plan.settings.iterations;
+        let every = self.plan.settings.eval_every;
+        let due = every > 0 && ((iteration + 1) % every == 0 || iteration + 1 == iterations);
+        if let Some(eval_envs) = self.eval_envs.as_ref().filter(|_| due) {
+            let mut eval_rng = Rng::new(self.plan.settings.seed ^ 0x6576_616c).fork(iteration as u64);
+            let eval = evaluate(eval_envs, self.policy.as_ref(), &mut eval_rng)?;
+            progress.say(&evaluation_line(iteration + 1, &eval));
+            metrics.eval = Some(eval);
+        }
+        progress.say(&iteration_line(iterations, &self.env_kind, &metrics));
+        let out = with_advantages(&rows, &adv);
+        for (_, sink) in sinks.iter_mut() {
+            sink.write(&out, &metrics)?;
+        }
+        Ok((out.len(), adv.diagnostics))
+    }
+}
+
+fn plan_checkpoint_dir(checkpoint: &Option<Checkpoint>) -> Result<&Path> {
+    checkpoint
+        .as_ref()
+        .map(Checkpoint::dir)
+        .context("the run has no checkpoint directory")
+}
+
+/// The environments evaluations play: the env stage on `eval_split` (empty: its own split).
+fn eval_factory(plan: &Plan, env: &ResolvedStage) -> Result<EnvFactory> {
+    let split = &plan.settings.eval_split;
+    let mut params = env.params.clone();
+    if let (false, Ok(Build::Env { split_param: Some(p), .. })) = (split.is_empty(), kind_build(&env.kind)) {
+        params.0.insert(p.to_string(), Value::Str(split.clone()));
+    }
+    let factory = build_env(env, &params)?;
+    // Making one instance checks the split now rather than at the first evaluation.
+    factory.make().with_context(|| format!("eval_split {split:?}"))?;
+    Ok(factory)
+}
+
+/// Plays every task of the evaluation split once with the current policy.
+fn evaluate(envs: &EnvFactory, policy: &dyn Policy, rng: &mut Rng) -> Result<EpisodeMetrics> {
+    let tasks: Vec<usize> = (0..envs.make()?.n_tasks()).collect();
+    let t0 = Instant::now();
+    let played = collect(&|| envs.make(), &tasks, 1, policy, rng)?;
+    Ok(episode_metrics(&played, t0.elapsed().as_secs_f64()))
+}
