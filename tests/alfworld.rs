@@ -429,9 +429,8 @@ fn same_seed_same_transcript() {
 
 #[test]
 fn schema_matches_brief() {
-    use proxmo::pipeline::schema::{Default, ParamType, Role};
-    use proxmo::pipeline::value::Value;
-    let s = schema();
+    use proxmo::stage::{ParamDefault as Default, ParamType, Role, Value};
+    let s = proxmo::kinds::schema("env.alfworld").unwrap();
     assert_eq!(s.kind, "env.alfworld");
     assert_eq!(s.role, Role::Env);
     let split = s.param("split").unwrap();
@@ -457,14 +456,10 @@ fn schema_matches_brief() {
 
 #[test]
 fn runs_in_the_parallel_runner() {
-    use proxmo::env::{reset_all, step_all};
     let mut envs: Vec<Box<dyn Env>> = (0..4)
         .map(|_| Box::new(AlfWorld::new(Split::ValidUnseen, 0)) as Box<dyn Env>)
         .collect();
-    let first: Vec<StepOutcome> = reset_all(&mut envs, &[3, 3, 3, 3])
-        .into_iter()
-        .map(|r| r.unwrap())
-        .collect();
+    let first: Vec<StepOutcome> = envs.iter_mut().map(|e| e.reset(3).unwrap()).collect();
     assert!(
         first.windows(2).all(|w| w[0] == w[1]),
         "group members share the task"
@@ -472,38 +467,41 @@ fn runs_in_the_parallel_runner() {
     let plan = AlfWorld::new(Split::ValidUnseen, 0).expert_plan(3);
     let mut last = Vec::new();
     for cmd in &plan {
-        last = step_all(&mut envs, &vec![cmd.clone(); 4])
-            .into_iter()
-            .map(|r| r.unwrap())
-            .collect();
+        last = envs.iter_mut().map(|e| e.step(cmd).unwrap()).collect();
     }
     assert!(last.iter().all(|o| o.won && o.done && o.reward == 10.0));
 }
 
 #[test]
 fn builds_from_params() {
-    use proxmo::pipeline::schema::Default;
-    use proxmo::pipeline::value::{Params, Value};
-    let mut p = Params::default();
-    for spec in schema().params {
-        if let Default::Value(v) = spec.default {
-            p.0.insert(spec.name.to_string(), v);
+    use proxmo::kinds::{check, env::build_env, params_with_defaults};
+    use proxmo::stage::Value;
+    let p = params_with_defaults("env.alfworld", &[]).unwrap();
+    let mut env = build_env("env.alfworld", &p).unwrap().make().unwrap();
+    assert_eq!(env.n_tasks(), 134);
+    let set = [
+        ("split", Value::Str("train".into())),
+        ("max_steps", Value::Int(7)),
+        ("seed", Value::Int(3)),
+    ];
+    let p = params_with_defaults("env.alfworld", &set).unwrap();
+    let mut short = build_env("env.alfworld", &p).unwrap().make().unwrap();
+    assert_eq!(short.n_tasks(), 3553);
+    assert_eq!(
+        short.reset(0).unwrap(),
+        AlfWorld::new(Split::Train, 3).reset(0).unwrap()
+    );
+    let mut done_after = 0;
+    for step in 1..=10 {
+        if short.step("look").unwrap().done {
+            done_after = step;
+            break;
         }
     }
-    let env = AlfWorld::from_params(&p).unwrap();
-    assert_eq!(env.split(), Split::ValidUnseen);
-    assert_eq!(env.n_tasks(), 134);
-    assert_eq!(env.max_steps(), 50);
-    p.0.insert("split".into(), Value::Str("train".into()));
-    p.0.insert("max_steps".into(), Value::Int(7));
-    p.0.insert("seed".into(), Value::Int(3));
-    let env = AlfWorld::from_params(&p).unwrap();
-    assert_eq!(
-        (env.split(), env.max_steps(), env.seed()),
-        (Split::Train, 7, 3)
-    );
-    p.0.insert("split".into(), Value::Str("test".into()));
-    assert!(AlfWorld::from_params(&p).is_err());
+    assert_eq!(done_after, 7, "max_steps = 7 ends the episode at step 7");
+    env.reset(0).unwrap();
+    let bad = params_with_defaults("env.alfworld", &[("split", Value::Str("test".into()))]).unwrap();
+    assert!(check("env.alfworld", &bad).is_err());
 }
 
 #[test]

@@ -5,9 +5,9 @@
 //! these tests print "skipped" and pass, unless `PROXMO_REQUIRE_BRIDGE_TESTS=1`, which turns a
 //! missing dependency into a failure (for CI).
 
-use proxmo::env::bridge::{schema, split_command, Bridge, BridgeEnv, BridgeSpec, RewardMode};
+use proxmo::env::bridge::{split_command, Bridge, BridgeEnv, BridgeSpec, RewardMode};
 use proxmo::env::{Env, StepOutcome};
-use proxmo::pipeline::schema::Default;
+use proxmo::kinds::env::bridge::default_spec;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::Command;
@@ -85,7 +85,7 @@ fn err_text<T>(r: anyhow::Result<T>) -> String {
 }
 
 fn debug_spec(config: serde_json::Value) -> BridgeSpec {
-    let mut spec = BridgeSpec::new(&adapter_command(), "debug");
+    let mut spec = default_spec(&adapter_command(), "debug").unwrap();
     spec.timeout = Duration::from_secs(10);
     spec.config = config.as_object().unwrap().clone();
     spec
@@ -98,7 +98,7 @@ fn textworld_games_generated_offline_play_to_a_win() {
     }
     let t0 = Instant::now();
     let dir = TempDir::new("tw");
-    let mut spec = BridgeSpec::new(&adapter_command(), "textworld");
+    let mut spec = default_spec(&adapter_command(), "textworld").unwrap();
     spec.timeout = Duration::from_secs(30);
     spec.setup_timeout = Duration::from_secs(60);
     spec.config = json!({"generate": {
@@ -185,7 +185,7 @@ fn textworld_games_generated_offline_play_to_a_win() {
         .into_iter()
         .map(|e| Box::new(e) as Box<dyn Env>)
         .collect();
-    let resets = proxmo::env::reset_all(&mut boxed, &[0, 0]);
+    let resets: Vec<_> = boxed.iter_mut().map(|e| e.reset(0)).collect();
     assert_eq!(resets[0].as_ref().unwrap(), resets[1].as_ref().unwrap());
     let bad = boxed[0].reset(2);
     assert!(err_text(bad).contains("out of range"));
@@ -296,7 +296,7 @@ fn adapter_that_exits_immediately_is_reported() {
     assert!(e.contains("boom: no environment here"), "{e}");
     assert!(e.contains("sys.exit(3)"), "the command is named: {e}");
     // Through the spec: the failing op is the handshake.
-    let e = err_text(BridgeSpec::new(cmd, "textworld").open(1));
+    let e = err_text(default_spec(cmd, "textworld").unwrap().open(1));
     assert!(
         e.contains("op `hello`") && e.contains("exit status: 3"),
         "{e}"
@@ -384,29 +384,20 @@ fn command_splitting_and_schema() {
     assert!(split_command("   ").is_err());
     assert!(split_command("python3 'oops").is_err());
 
-    let s = schema();
-    assert_eq!(s.kind, "env.bridge");
-    assert_eq!(s.role, proxmo::pipeline::schema::Role::Env);
-    assert_eq!(s.param("command").unwrap().default, Default::Required);
+    let s = proxmo::kinds::schema("env.bridge").unwrap();
+    assert_eq!(s.role, proxmo::stage::Role::Env);
+    assert_eq!(
+        s.param("command").unwrap().default,
+        proxmo::stage::ParamDefault::Required
+    );
     for name in ["kind", "timeout_s", "group_size", "max_steps", "tasks"] {
         assert!(s.param(name).is_some(), "missing param {name}");
     }
-    // Spec from the schema's defaults plus the required command.
-    let mut params = proxmo::pipeline::value::Params::default();
-    for p in &s.params {
-        if let Default::Value(v) = &p.default {
-            params.0.insert(p.name.to_string(), v.clone());
-        }
-    }
-    params.0.insert(
-        "command".into(),
-        proxmo::pipeline::value::Value::Str("python3 python/proxmo_bridge.py".into()),
-    );
-    let spec = BridgeSpec::from_params(&params).unwrap();
-    assert_eq!(
-        spec,
-        BridgeSpec::new("python3 python/proxmo_bridge.py", "textworld")
-    );
+    // The spec from the schema's defaults.
+    let spec = default_spec("python3 python/proxmo_bridge.py", "textworld").unwrap();
+    assert_eq!(spec.timeout, std::time::Duration::from_secs(30));
+    assert_eq!((spec.group_size, spec.max_steps), (8, 50));
+    assert!(spec.tasks.is_empty() && spec.config.is_empty());
 }
 
 /// The adapter's own Python tests (protocol robustness, TextWorld, and real ALFWorld when its

@@ -97,7 +97,7 @@ fn stages_lists_every_kind_with_defaults_ranges_and_docs() {
     let out = proxmo(&["stages"]);
     assert_eq!(out.status.code(), Some(0));
     let listing = text(&out.stdout);
-    for kind in proxmo::pipeline::registry::all() {
+    for kind in proxmo::kinds::schemas() {
         assert!(listing.contains(kind.kind), "{} missing", kind.kind);
         for p in &kind.params {
             assert!(
@@ -288,12 +288,28 @@ fn bad_rows_exit_2_and_write_nothing() {
 }
 
 #[test]
+fn an_output_in_a_missing_directory_is_refused_before_running() {
+    for command in ["check", "run"] {
+        let out = proxmo(&[
+            command,
+            "pipelines/advantage.pipe",
+            "--set",
+            "sink.path=/proc/no-such-dir/out.jsonl",
+        ]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("--set:1:") && err.contains("does not exist"), "{err}");
+    }
+}
+
+#[test]
 fn an_unwritable_output_is_a_runtime_failure() {
+    // The directory exists, so the plan accepts it; creating a file there fails.
     let out = proxmo(&[
         "run",
         "pipelines/advantage.pipe",
         "--set",
-        "sink.path=/proc/no-such-dir/out.jsonl",
+        "sink.path=/proc/out.jsonl",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
 }

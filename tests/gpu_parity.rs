@@ -7,10 +7,11 @@
 use proxmo::advantage::backend::{self, Device};
 use proxmo::advantage::soft_baseline::{soft_baseline_cpu, SoftBaselineProblem};
 use proxmo::advantage::tfidf::{fit_transform, SparseRows};
-use proxmo::advantage::{compute, Estimator};
+use proxmo::advantage::compute;
 use proxmo::batch::Batch;
-use proxmo::pipeline::registry::params_with_defaults;
-use proxmo::pipeline::value::Value;
+use proxmo::kinds::advantage::estimator;
+use proxmo::kinds::params_with_defaults;
+use proxmo::stage::Value;
 
 const TOL: f64 = 1e-4;
 
@@ -493,7 +494,7 @@ fn full_estimator_gpu_matches_cpu() {
             ],
         )
         .unwrap();
-        Estimator::from_stage("advantage.proxmo", &params).unwrap()
+        estimator("advantage.proxmo", &params).unwrap()
     };
     let cpu = compute(&batch, &est("cpu")).unwrap();
     let gpu = compute(&batch, &est("gpu")).unwrap();

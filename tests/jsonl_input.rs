@@ -3,10 +3,11 @@
 
 mod common;
 
-use proxmo::advantage::{compute, Estimator};
+use proxmo::advantage::compute;
 use proxmo::data::jsonl::{read_rows, write_rows};
 use proxmo::data::InvalidInput;
-use proxmo::pipeline::registry::params_with_defaults;
+use proxmo::kinds::advantage::estimator;
+use proxmo::kinds::params_with_defaults;
 use std::path::PathBuf;
 
 fn temp_file(name: &str, text: &str) -> PathBuf {
@@ -141,7 +142,7 @@ fn output_keeps_input_order_and_fields() {
     let rows = read_rows(&input).unwrap();
     assert_eq!(rows.lines, vec![1, 3, 4]);
     let params = params_with_defaults("advantage.proxmo", &[]).unwrap();
-    let est = Estimator::from_stage("advantage.proxmo", &params).unwrap();
+    let est = estimator("advantage.proxmo", &params).unwrap();
     let adv = compute(&rows.batch, &est).unwrap();
     let output = input.with_file_name("order.out.jsonl");
     write_rows(&output, &rows, &adv).unwrap();
@@ -175,7 +176,7 @@ fn mutated_rows_never_panic() {
     let original = std::fs::read_to_string("pipelines/data/example.jsonl").unwrap();
     let alphabet: Vec<char> = "{}[]\":,0123456789.-eE truefalsnul\\\n".chars().collect();
     let params = params_with_defaults("advantage.proxmo", &[]).unwrap();
-    let estimator = Estimator::from_stage("advantage.proxmo", &params).unwrap();
+    let estimator = estimator("advantage.proxmo", &params).unwrap();
     let mut rng = proxmo::rng::Rng::new(11);
     let (mut accepted, mut refused) = (0, 0);
     for i in 0..300 {

@@ -2,8 +2,9 @@
 
 use proxmo::advantage::{compute, Estimator};
 use proxmo::batch::{Batch, RowInput};
-use proxmo::pipeline::registry::params_with_defaults;
-use proxmo::pipeline::value::Value;
+use proxmo::kinds::advantage::estimator as build_estimator;
+use proxmo::kinds::params_with_defaults;
+use proxmo::stage::Value;
 use proxmo::rng::Rng;
 use proxmo::synthetic;
 
@@ -15,7 +16,7 @@ const KINDS: &[&str] = &[
 ];
 
 fn estimator(kind: &str, overrides: &[(&str, Value)]) -> Estimator {
-    Estimator::from_stage(kind, &params_with_defaults(kind, overrides).unwrap()).unwrap()
+    build_estimator(kind, &params_with_defaults(kind, overrides).unwrap()).unwrap()
 }
 
 fn every_estimator() -> Vec<Estimator> {

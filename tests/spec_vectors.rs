@@ -3,8 +3,9 @@
 use proxmo::advantage::psc::Psc;
 use proxmo::advantage::{compute, Estimator};
 use proxmo::batch::{Batch, RowInput};
-use proxmo::pipeline::registry::params_with_defaults;
-use proxmo::pipeline::value::Value;
+use proxmo::kinds::advantage::estimator as build_estimator;
+use proxmo::kinds::params_with_defaults;
+use proxmo::stage::Value;
 
 fn row(group: &str, traj: &str, step: u32, obs: &str, reward: f64) -> RowInput {
     RowInput {
@@ -20,7 +21,7 @@ fn row(group: &str, traj: &str, step: u32, obs: &str, reward: f64) -> RowInput {
 
 fn estimator(kind: &str, overrides: &[(&str, Value)]) -> Estimator {
     let params = params_with_defaults(kind, overrides).unwrap();
-    Estimator::from_stage(kind, &params).unwrap()
+    build_estimator(kind, &params).unwrap()
 }
 
 fn assert_close(actual: &[f64], expected: &[f64], tol: f64) {

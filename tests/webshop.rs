@@ -4,10 +4,9 @@
 use proxmo::env::webshop::fuzzy::{token_set_ratio, token_set_ratio_int};
 use proxmo::env::webshop::reward::{normalize_color, reward, type_factor};
 use proxmo::env::webshop::search::Bm25Index;
-use proxmo::env::webshop::{random_policy, schema, Goal, Product, Shop, Split, WebShop};
+use proxmo::env::webshop::{random_policy, Goal, Product, Shop, Split, WebShop};
 use proxmo::env::{Env, StepOutcome};
-use proxmo::pipeline::schema::{Default, Role};
-use proxmo::pipeline::value::Value;
+use proxmo::stage::{ParamDefault as Default, Role, Value};
 use proxmo::rng::Rng;
 use std::sync::Arc;
 
@@ -554,7 +553,7 @@ fn weird_actions_do_not_panic() {
 
 #[test]
 fn schema_and_random_policy() {
-    let sc = schema();
+    let sc = proxmo::kinds::schema("env.webshop").unwrap();
     assert_eq!(sc.kind, "env.webshop");
     assert_eq!(sc.role, Role::Env);
     assert_eq!(
@@ -671,12 +670,12 @@ fn distractors_and_parallel_envs() {
         .map(|_| Box::new(WebShop::with_shared(shop.clone(), Split::Train)) as Box<dyn Env>)
         .collect();
     let tasks = vec![5; 8];
-    let outs = proxmo::env::reset_all(&mut envs, &tasks);
+    let outs: Vec<_> = envs.iter_mut().zip(&tasks).map(|(e, &t)| e.reset(t)).collect();
     let first = outs[0].as_ref().unwrap().clone();
     assert!(outs.iter().all(|o| o.as_ref().unwrap() == &first));
     let instr = shop.goal(Split::Train, 5).unwrap().instruction.clone();
     let actions = vec![format!("search[{instr}]"); 8];
-    let outs = proxmo::env::step_all(&mut envs, &actions);
+    let outs: Vec<_> = envs.iter_mut().zip(&actions).map(|(e, a)| e.step(a)).collect();
     assert!(outs
         .iter()
         .all(|o| o.as_ref().unwrap().anchor.starts_with("Back to Search")));

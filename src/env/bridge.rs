@@ -851,21 +851,6 @@ pub struct BridgeSpec {
 }
 
 impl BridgeSpec {
-    /// A spec with the schema's defaults.
-    pub fn new(command: &str, kind: &str) -> BridgeSpec {
-        BridgeSpec {
-            command: command.to_string(),
-            kind: kind.to_string(),
-            timeout: Duration::from_secs(30),
-            setup_timeout: Duration::from_secs(600),
-            group_size: 8,
-            max_steps: 50,
-            reward: RewardMode::Success(10.0),
-            tasks: Vec::new(),
-            config: Map::new(),
-        }
-    }
-
     /// The config sent with `create`: `config`, plus `tasks` when given.
     pub fn create_config(&self) -> Json {
         let mut config = self.config.clone();

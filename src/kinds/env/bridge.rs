@@ -9,6 +9,7 @@ use crate::kinds::{Build, Kind};
 use crate::stage::config::{check, field_names, read};
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Range, Role, StageConfig, StageSchema,
+    Value,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
@@ -159,6 +160,20 @@ fn schema() -> StageSchema {
             ),
         ],
     }
+}
+
+/// The spec of an `env.bridge` stage with the schema's defaults, for tools and tests that
+/// start an adapter without a `.pipe` file.
+pub fn default_spec(command: &str, kind: &str) -> anyhow::Result<BridgeSpec> {
+    let params = crate::kinds::params_with_defaults(
+        KIND.name,
+        &[
+            ("command", Value::Str(command.to_string())),
+            ("kind", Value::Str(kind.to_string())),
+        ],
+    )?;
+    let c: Config = read(&params)?;
+    Ok(c.spec()?)
 }
 
 fn shape(params: &Params) -> anyhow::Result<EnvShape> {
