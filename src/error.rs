@@ -30,9 +30,9 @@ pub fn invalid(message: impl Into<String>) -> anyhow::Error {
 
 /// The exit code of an error: 2 when the user's input was at fault, else 1.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    let invalid = error.chain().any(|e| {
-        e.is::<InvalidInput>() || e.is::<crate::stage::Problem>()
-    });
+    let invalid = error
+        .chain()
+        .any(|e| e.is::<InvalidInput>() || e.is::<crate::stage::Problem>());
     if invalid {
         EXIT_INVALID
     } else {

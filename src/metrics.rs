@@ -105,7 +105,9 @@ impl BatchMetrics {
             .filter_map(|(k, v)| Some((k.strip_prefix("eval_")?.to_string(), v.clone())))
             .collect();
         let eval = match eval_fields.contains_key("episodes") {
-            true => Some(serde_json::from_value(serde_json::Value::Object(eval_fields))?),
+            true => Some(serde_json::from_value(serde_json::Value::Object(
+                eval_fields,
+            ))?),
             false => None,
         };
         let known: Vec<&str> = [

@@ -500,7 +500,8 @@ fn builds_from_params() {
     }
     assert_eq!(done_after, 7, "max_steps = 7 ends the episode at step 7");
     env.reset(0).unwrap();
-    let bad = params_with_defaults("env.alfworld", &[("split", Value::Str("test".into()))]).unwrap();
+    let bad =
+        params_with_defaults("env.alfworld", &[("split", Value::Str("test".into()))]).unwrap();
     assert!(check("env.alfworld", &bad).is_err());
 }
 

@@ -298,7 +298,10 @@ fn an_output_in_a_missing_directory_is_refused_before_running() {
         ]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains("--set:1:") && err.contains("does not exist"), "{err}");
+        assert!(
+            err.contains("--set:1:") && err.contains("does not exist"),
+            "{err}"
+        );
     }
 }
 

@@ -5,9 +5,9 @@
 //! `PROXMO_REQUIRE_GPU_TESTS=1`, in which case it fails.
 
 use proxmo::advantage::backend::{self, Device};
+use proxmo::advantage::compute;
 use proxmo::advantage::soft_baseline::{soft_baseline_cpu, SoftBaselineProblem};
 use proxmo::advantage::tfidf::{fit_transform, SparseRows};
-use proxmo::advantage::compute;
 use proxmo::batch::Batch;
 use proxmo::kinds::advantage::estimator;
 use proxmo::kinds::params_with_defaults;

@@ -4,8 +4,8 @@ use proxmo::advantage::{compute, Estimator};
 use proxmo::batch::{Batch, RowInput};
 use proxmo::kinds::advantage::estimator as build_estimator;
 use proxmo::kinds::params_with_defaults;
-use proxmo::stage::Value;
 use proxmo::rng::Rng;
+use proxmo::stage::Value;
 use proxmo::synthetic;
 
 const KINDS: &[&str] = &[

@@ -6,8 +6,8 @@ use proxmo::env::webshop::reward::{normalize_color, reward, type_factor};
 use proxmo::env::webshop::search::Bm25Index;
 use proxmo::env::webshop::{random_policy, Goal, Product, Shop, Split, WebShop};
 use proxmo::env::{Env, StepOutcome};
-use proxmo::stage::{ParamDefault as Default, Role, Value};
 use proxmo::rng::Rng;
+use proxmo::stage::{ParamDefault as Default, Role, Value};
 use std::sync::Arc;
 
 const SEP: &str = " [SEP] ";
@@ -670,12 +670,20 @@ fn distractors_and_parallel_envs() {
         .map(|_| Box::new(WebShop::with_shared(shop.clone(), Split::Train)) as Box<dyn Env>)
         .collect();
     let tasks = vec![5; 8];
-    let outs: Vec<_> = envs.iter_mut().zip(&tasks).map(|(e, &t)| e.reset(t)).collect();
+    let outs: Vec<_> = envs
+        .iter_mut()
+        .zip(&tasks)
+        .map(|(e, &t)| e.reset(t))
+        .collect();
     let first = outs[0].as_ref().unwrap().clone();
     assert!(outs.iter().all(|o| o.as_ref().unwrap() == &first));
     let instr = shop.goal(Split::Train, 5).unwrap().instruction.clone();
     let actions = vec![format!("search[{instr}]"); 8];
-    let outs: Vec<_> = envs.iter_mut().zip(&actions).map(|(e, a)| e.step(a)).collect();
+    let outs: Vec<_> = envs
+        .iter_mut()
+        .zip(&actions)
+        .map(|(e, a)| e.step(a))
+        .collect();
     assert!(outs
         .iter()
         .all(|o| o.as_ref().unwrap().anchor.starts_with("Back to Search")));

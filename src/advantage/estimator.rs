@@ -5,7 +5,6 @@ use super::anchor_groups::Matching;
 use super::backend::Device;
 use super::psc::Psc;
 use super::stats::StdKind;
-use anyhow::{bail, Result};
 
 /// Which reading of the method (SPEC section 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,14 +17,6 @@ pub enum Profile {
 }
 
 impl Profile {
-    pub fn parse(name: &str) -> Result<Profile> {
-        match name {
-            "paper" => Ok(Profile::Paper),
-            "reference" => Ok(Profile::Reference),
-            other => bail!("unknown profile {other:?}: expected \"paper\" or \"reference\""),
-        }
-    }
-
     pub fn std_kind(self) -> StdKind {
         match self {
             Profile::Paper => StdKind::Population,

@@ -4,10 +4,10 @@
 
 use crate::kinds::env::build_env;
 use crate::kinds::params_with_defaults;
-use crate::stage::Value;
 use crate::rng::Rng;
 use crate::rollout::policy::RandomPolicy;
 use crate::rollout::{collect, sample_tasks, Rollouts};
+use crate::stage::Value;
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -1105,4 +1105,3 @@ impl Drop for BridgeEnv {
         }
     }
 }
-

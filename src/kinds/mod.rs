@@ -103,7 +103,9 @@ mod tests {
             let mut params = schema.params_with(&[]).unwrap();
             for p in &schema.params {
                 if p.default == crate::stage::ParamDefault::Required {
-                    params.0.insert(p.name.to_string(), Value::Str("Cargo.toml".into()));
+                    params
+                        .0
+                        .insert(p.name.to_string(), Value::Str("Cargo.toml".into()));
                 }
             }
             if let Err(e) = (kind.check)(&params) {

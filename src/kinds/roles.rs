@@ -124,7 +124,13 @@ pub fn scratch_file(scratch: &Path, path: &Path) -> PathBuf {
     let name: String = path
         .to_string_lossy()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     scratch.join("sinks").join(name)
 }

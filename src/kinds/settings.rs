@@ -2,7 +2,9 @@
 //! parameters: a schema (defaults, ranges, docs) and a typed struct.
 
 use crate::stage::config::read;
-use crate::stage::{ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema};
+use crate::stage::{
+    ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema,
+};
 use serde::Deserialize;
 
 /// Upper bound on `iterations`: a typo must not start a run that never ends.
@@ -25,7 +27,9 @@ pub struct Settings {
 impl StageConfig for Settings {}
 
 impl Settings {
-    pub fn read(values: &std::collections::BTreeMap<String, crate::stage::Value>) -> anyhow::Result<Settings> {
+    pub fn read(
+        values: &std::collections::BTreeMap<String, crate::stage::Value>,
+    ) -> anyhow::Result<Settings> {
         read(&Params(values.clone()))
     }
 }

@@ -117,4 +117,3 @@ impl Policy for CommandPolicy {
             .collect())
     }
 }
-

@@ -47,7 +47,6 @@ pub fn sample_tasks(n_tasks: usize, count: usize, rng: &mut Rng) -> Vec<usize> {
     out
 }
 
-
 /// One rollout in progress.
 struct Slot {
     env: Box<dyn Env>,
@@ -199,4 +198,3 @@ fn advance(slot: &mut Slot, choice: Choice, keep_history: bool) -> Result<()> {
     slot.seen = next;
     Ok(())
 }
-

@@ -164,4 +164,3 @@ impl Policy for RandomPolicy {
         Ok(Choice::plain(action))
     }
 }
-

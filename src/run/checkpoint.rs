@@ -107,7 +107,8 @@ impl Checkpoint {
             std::fs::remove_dir_all(&dir)
                 .with_context(|| format!("cannot clear {}", dir.display()))?;
         }
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         Ok((name, dir))
     }
 
@@ -170,7 +171,12 @@ impl RunState {
 }
 
 /// Differences between two maps of JSON values, as `name: old -> new` lines.
-fn diff(prefix: &str, old: &BTreeMap<String, Json>, new: &BTreeMap<String, Json>, out: &mut Vec<String>) {
+fn diff(
+    prefix: &str,
+    old: &BTreeMap<String, Json>,
+    new: &BTreeMap<String, Json>,
+    out: &mut Vec<String>,
+) {
     for (name, before) in old {
         match new.get(name) {
             None => out.push(format!("{prefix}`{name}` removed")),
@@ -180,7 +186,10 @@ fn diff(prefix: &str, old: &BTreeMap<String, Json>, new: &BTreeMap<String, Json>
                     continue;
                 };
                 if before.get("kind") != after.get("kind") {
-                    out.push(format!("`{name}` kind {} -> {}", before["kind"], after["kind"]));
+                    out.push(format!(
+                        "`{name}` kind {} -> {}",
+                        before["kind"], after["kind"]
+                    ));
                 }
                 let (Some(b), Some(a)) = (b.as_object(), a.as_object()) else {
                     continue;
@@ -188,7 +197,8 @@ fn diff(prefix: &str, old: &BTreeMap<String, Json>, new: &BTreeMap<String, Json>
                 for key in b.keys().chain(a.keys().filter(|k| !b.contains_key(*k))) {
                     let (x, y) = (b.get(key), a.get(key));
                     if x != y {
-                        let show = |v: Option<&Json>| v.map_or("unset".to_string(), Json::to_string);
+                        let show =
+                            |v: Option<&Json>| v.map_or("unset".to_string(), Json::to_string);
                         out.push(format!("{name}.{key}: {} -> {}", show(x), show(y)));
                     }
                 }

@@ -7,7 +7,9 @@ use crate::dsl::Diagnostic;
 use crate::kinds::roles::Build;
 use crate::kinds::settings::Settings;
 use crate::kinds::{self, Kind};
-use crate::stage::{Params, Problem, ResolvedPipeline, ResolvedStage, Role, Span, StageValue, Value};
+use crate::stage::{
+    Params, Problem, ResolvedPipeline, ResolvedStage, Role, Span, StageValue, Value,
+};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -59,6 +61,17 @@ impl Checker<'_> {
         self.at(span, what, p.help);
     }
 
+    /// Where `stage` is named in this pipeline's chain (else where it is declared).
+    fn chain_span(&self, stage: &ResolvedStage) -> Option<Span> {
+        let at = self
+            .pipeline
+            .stages
+            .iter()
+            .position(|s| s.name == stage.name);
+        at.and_then(|i| self.pipeline.chain_spans.get(i).copied())
+            .or(stage.span)
+    }
+
     fn setting_span(&self, name: &str) -> Option<Span> {
         self.pipeline.setting_spans.get(name).copied()
     }
@@ -89,7 +102,12 @@ pub fn plan(pipeline: &ResolvedPipeline) -> Result<Plan<'_>, Vec<Diagnostic>> {
     let by_role = |role: Role| -> Vec<&ResolvedStage> {
         pipeline.stages.iter().filter(|s| s.role == role).collect()
     };
-    let producer = producer(&mut c, &by_role(Role::Source), &by_role(Role::Env), &by_role(Role::Rollout));
+    let producer = producer(
+        &mut c,
+        &by_role(Role::Source),
+        &by_role(Role::Env),
+        &by_role(Role::Rollout),
+    );
     let credit = match by_role(Role::Advantage)[..] {
         [one] => Some(one),
         _ => {
@@ -136,7 +154,11 @@ fn producer<'a>(
             let policy = match rollout.params.get("policy") {
                 Some(Value::Stage(p)) => p.clone(),
                 _ => {
-                    c.at(rollout.span, format!("stage `{}` has no policy", rollout.name), None);
+                    c.at(
+                        rollout.span,
+                        format!("stage `{}` has no policy", rollout.name),
+                        None,
+                    );
                     return None;
                 }
             };
@@ -156,8 +178,11 @@ fn producer<'a>(
         }
         ([], [env], []) => {
             c.at(
-                env.span,
-                format!("environment `{}` is not played by a rollout stage", env.name),
+                c.chain_span(env),
+                format!(
+                    "environment `{}` is not played by a rollout stage",
+                    env.name
+                ),
                 Some("follow it with a rollout: `env -> rollout -> credit -> ...`".into()),
             );
             None
@@ -183,7 +208,7 @@ fn check_update(c: &mut Checker, update: &ResolvedStage, producer: &Producer) {
     };
     match producer {
         Producer::Source(_) => c.at(
-            update.span,
+            c.chain_span(update),
             format!(
                 "`{}` ({}) trains the policy that produced the rows, but this pipeline reads them from a file",
                 update.name, update.kind
@@ -192,7 +217,7 @@ fn check_update(c: &mut Checker, update: &ResolvedStage, producer: &Producer) {
         ),
         Producer::Rollout { rollout, policy, .. } if !trains.contains(&policy.kind.as_str()) => {
             c.at(
-                update.span,
+                c.chain_span(update),
                 format!(
                     "`{}` ({}) trains {}, but `{}` plays {}",
                     update.name,
@@ -253,7 +278,9 @@ fn check_eval_split(c: &mut Checker, settings: &Settings, env: &ResolvedStage) {
         .and_then(|s| s.param(param))
         .map(|p| p.ty.describe());
     let in_choices = match schema.as_ref().and_then(|s| s.param(param)).map(|p| &p.ty) {
-        Some(crate::stage::ParamType::Choice(options)) => options.contains(&settings.eval_split.as_str()),
+        Some(crate::stage::ParamType::Choice(options)) => {
+            options.contains(&settings.eval_split.as_str())
+        }
         _ => true,
     };
     if !in_choices || kinds::check(&env.kind, &params).is_err() {
@@ -268,7 +295,12 @@ fn check_eval_split(c: &mut Checker, settings: &Settings, env: &ResolvedStage) {
     }
 }
 
-fn check_batch_size(c: &mut Checker, settings: &Settings, env: &ResolvedStage, rollout: &ResolvedStage) {
+fn check_batch_size(
+    c: &mut Checker,
+    settings: &Settings,
+    env: &ResolvedStage,
+    rollout: &ResolvedStage,
+) {
     let (Some(Build::Env { shape, .. }), Some(Build::Rollout(build))) = (
         kind_of(env).map(|k| &k.build),
         kind_of(rollout).map(|k| &k.build),
@@ -323,12 +355,22 @@ fn check_outputs(
     };
     for sink in sinks {
         if let Some(Value::Str(path)) = sink.params.get("path") {
-            claim(c, path, format!("`{}`", sink.name), sink.span_of(Some("path")));
+            claim(
+                c,
+                path,
+                format!("`{}`", sink.name),
+                sink.span_of(Some("path")),
+            );
         }
     }
     if let Some(update) = update {
         if let Some(Value::Str(path)) = update.params.get("save") {
-            claim(c, path, format!("`{}`", update.name), update.span_of(Some("save")));
+            claim(
+                c,
+                path,
+                format!("`{}`", update.name),
+                update.span_of(Some("save")),
+            );
         }
     }
     if !settings.checkpoint.is_empty() {

@@ -115,7 +115,8 @@ pub fn run(plan: &Plan, options: RunOptions, progress: &mut dyn Progress) -> Res
             rollout,
             policy,
         } => {
-            let mut trainer = Trainer::new(plan, env, rollout, policy, &estimator, options, progress)?;
+            let mut trainer =
+                Trainer::new(plan, env, rollout, policy, &estimator, options, progress)?;
             trainer.run(&mut sinks, progress)?
         }
     };
@@ -134,7 +135,10 @@ fn credit(
     let adv = compute(&rows.batch, estimator)?;
     let millis = t0.elapsed().as_secs_f64() * 1e3;
     if let Some(warning) = &adv.diagnostics.backend_warning {
-        progress.say(&format!("warning: {} ({}): {warning}", plan.credit.name, plan.credit.kind));
+        progress.say(&format!(
+            "warning: {} ({}): {warning}",
+            plan.credit.name, plan.credit.kind
+        ));
     }
     Ok((adv, millis))
 }
@@ -150,7 +154,11 @@ fn run_source(
         Build::Source(build) => build(&source_stage.params)?,
         _ => bail!("`{}` is not a source", source_stage.name),
     };
-    progress.say(&format!("{}: reading {}", source_stage.name, source.describe()));
+    progress.say(&format!(
+        "{}: reading {}",
+        source_stage.name,
+        source.describe()
+    ));
     let rows = source.read()?;
     progress.say(&format!(
         "{}: {} rows, {} trajectories, {} groups",
@@ -382,7 +390,13 @@ impl<'p> Trainer<'p> {
         let t0 = Instant::now();
         let tasks = sample_tasks(self.n_tasks, self.tasks_per_batch, rng);
         let envs = &self.envs;
-        let mut played = collect(&|| envs.make(), &tasks, envs.group_size, self.policy.as_ref(), rng)?;
+        let mut played = collect(
+            &|| envs.make(),
+            &tasks,
+            envs.group_size,
+            self.policy.as_ref(),
+            rng,
+        )?;
         let play_seconds = t0.elapsed().as_secs_f64();
         let mut tag = Map::new();
         tag.insert("iteration".into(), Json::from(iteration));
@@ -409,7 +423,8 @@ impl<'p> Trainer<'p> {
         let every = self.plan.settings.eval_every;
         let due = every > 0 && ((iteration + 1) % every == 0 || iteration + 1 == iterations);
         if let Some(eval_envs) = self.eval_envs.as_ref().filter(|_| due) {
-            let mut eval_rng = Rng::new(self.plan.settings.seed ^ 0x6576_616c).fork(iteration as u64);
+            let mut eval_rng =
+                Rng::new(self.plan.settings.seed ^ 0x6576_616c).fork(iteration as u64);
             let eval = evaluate(eval_envs, self.policy.as_ref(), &mut eval_rng)?;
             progress.say(&evaluation_line(iteration + 1, &eval));
             metrics.eval = Some(eval);
@@ -434,12 +449,21 @@ fn plan_checkpoint_dir(checkpoint: &Option<Checkpoint>) -> Result<&Path> {
 fn eval_factory(plan: &Plan, env: &ResolvedStage) -> Result<EnvFactory> {
     let split = &plan.settings.eval_split;
     let mut params = env.params.clone();
-    if let (false, Ok(Build::Env { split_param: Some(p), .. })) = (split.is_empty(), kind_build(&env.kind)) {
+    if let (
+        false,
+        Ok(Build::Env {
+            split_param: Some(p),
+            ..
+        }),
+    ) = (split.is_empty(), kind_build(&env.kind))
+    {
         params.0.insert(p.to_string(), Value::Str(split.clone()));
     }
     let factory = build_env(env, &params)?;
     // Making one instance checks the split now rather than at the first evaluation.
-    factory.make().with_context(|| format!("eval_split {split:?}"))?;
+    factory
+        .make()
+        .with_context(|| format!("eval_split {split:?}"))?;
     Ok(factory)
 }
 

@@ -118,9 +118,8 @@ impl fmt::Display for Value {
     }
 }
 
-/// Typed access to a resolved stage's parameters. Resolution has already checked types and
-/// ranges against the schema, so a failure here is a bug in a stage's schema, reported as an
-/// error rather than a panic.
+/// A resolved stage's parameters by name. Stage kinds read them through their typed config
+/// (`stage::config`), never by name elsewhere.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Params(pub BTreeMap<String, Value>);
 
@@ -137,49 +136,5 @@ impl Params {
                 .map(|(k, v)| (k.clone(), v.to_json()))
                 .collect(),
         )
-    }
-
-    fn require(&self, name: &str) -> anyhow::Result<&Value> {
-        self.0
-            .get(name)
-            .ok_or_else(|| anyhow::anyhow!("parameter `{name}` is missing"))
-    }
-
-    pub fn f64(&self, name: &str) -> anyhow::Result<f64> {
-        let v = self.require(name)?;
-        v.as_f64()
-            .ok_or_else(|| anyhow::anyhow!("parameter `{name}` must be a number, got {v}"))
-    }
-
-    pub fn opt_f64(&self, name: &str) -> anyhow::Result<Option<f64>> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(_) => self.f64(name).map(Some),
-        }
-    }
-
-    pub fn i64(&self, name: &str) -> anyhow::Result<i64> {
-        let v = self.require(name)?;
-        v.as_i64()
-            .ok_or_else(|| anyhow::anyhow!("parameter `{name}` must be an int, got {v}"))
-    }
-
-    pub fn bool(&self, name: &str) -> anyhow::Result<bool> {
-        let v = self.require(name)?;
-        v.as_bool()
-            .ok_or_else(|| anyhow::anyhow!("parameter `{name}` must be a bool, got {v}"))
-    }
-
-    pub fn opt_bool(&self, name: &str) -> anyhow::Result<Option<bool>> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(_) => self.bool(name).map(Some),
-        }
-    }
-
-    pub fn str(&self, name: &str) -> anyhow::Result<&str> {
-        let v = self.require(name)?;
-        v.as_str()
-            .ok_or_else(|| anyhow::anyhow!("parameter `{name}` must be a string, got {v}"))
     }
 }

@@ -178,4 +178,3 @@ impl Env for AlfWorld {
         Ok(self.outcome(obs, reward))
     }
 }
-

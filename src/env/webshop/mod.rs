@@ -13,5 +13,3 @@ pub mod search;
 pub use catalogue::{Catalogue, Product};
 pub use game::{random_policy, PolicyEval, Shop, WebShop, DEFAULT_MAX_STEPS, DEFAULT_PRODUCTS};
 pub use goals::{Goal, Split};
-
-

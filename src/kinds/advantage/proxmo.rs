@@ -8,7 +8,9 @@ use crate::advantage::psc::Psc;
 use crate::advantage::{EpisodeRule, Estimator, StepRule};
 use crate::kinds::{Build, Kind};
 use crate::stage::config::{check, field_names, read};
-use crate::stage::{ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema};
+use crate::stage::{
+    ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

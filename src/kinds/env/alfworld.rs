@@ -6,7 +6,9 @@ use crate::env::{Env, EnvFactory};
 use crate::kinds::roles::EnvShape;
 use crate::kinds::{Build, Kind};
 use crate::stage::config::{check, field_names, read};
-use crate::stage::{ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema};
+use crate::stage::{
+    ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]

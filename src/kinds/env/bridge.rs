@@ -131,7 +131,10 @@ fn schema() -> StageSchema {
                 "seconds each create may take (it may generate games)",
             ),
             group_size_param("rollouts per group; all members of a group play the same task"),
-            max_steps_param(50, "steps after which an unfinished episode ends (done, not won)"),
+            max_steps_param(
+                50,
+                "steps after which an unfinished episode ends (done, not won)",
+            ),
             ParamSpec::new(
                 "reward",
                 ParamType::Choice(&["success", "raw"]),

@@ -22,8 +22,9 @@ pub struct Config {
 impl StageConfig for Config {
     fn validate(&self) -> Result<(), Problem> {
         if self.command.trim().is_empty() {
-            return Err(Problem::at("command", "is empty")
-                .help("name your model process, e.g. command = \"python3 python/openai_policy.py\""));
+            return Err(Problem::at("command", "is empty").help(
+                "name your model process, e.g. command = \"python3 python/openai_policy.py\"",
+            ));
         }
         Ok(())
     }
@@ -70,8 +71,9 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
     let c: Config = read(params)?;
     let benchmark = match c.prompts.as_str() {
         "auto" => Benchmark::for_env(env_kind),
-        name => Benchmark::parse(name)
-            .ok_or_else(|| anyhow::anyhow!("unknown prompt set {name:?}"))?,
+        name => {
+            Benchmark::parse(name).ok_or_else(|| anyhow::anyhow!("unknown prompt set {name:?}"))?
+        }
     };
     Ok(Box::new(CommandPolicy::start(
         &c.command,

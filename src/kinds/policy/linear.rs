@@ -23,11 +23,10 @@ pub struct Config {
 impl StageConfig for Config {
     fn validate(&self) -> Result<(), Problem> {
         if !self.weights.is_empty() && !Path::new(&self.weights).is_file() {
-            return Err(Problem::at(
-                "weights",
-                format!("{} is not a file", self.weights),
-            )
-            .help("give a file saved by update.pg's `save`, or \"\" to start from zero"));
+            return Err(
+                Problem::at("weights", format!("{} is not a file", self.weights))
+                    .help("give a file saved by update.pg's `save`, or \"\" to start from zero"),
+            );
         }
         Ok(())
     }

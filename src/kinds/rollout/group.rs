@@ -5,8 +5,8 @@ use crate::kinds::roles::RolloutPlan;
 use crate::kinds::{Build, Kind};
 use crate::stage::config::{check, field_names, read};
 use crate::stage::{
-    ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema,
-    StageValue, Value,
+    ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema, StageValue,
+    Value,
 };
 use serde::Deserialize;
 

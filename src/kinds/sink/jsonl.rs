@@ -153,8 +153,8 @@ impl Sink for JsonlSink {
             Some(Output::Partial { file, at }) => {
                 drop(file);
                 let mut target = AtomicFile::create(&self.path)?;
-                let mut partial = File::open(&at)
-                    .with_context(|| format!("cannot read {}", at.display()))?;
+                let mut partial =
+                    File::open(&at).with_context(|| format!("cannot read {}", at.display()))?;
                 std::io::copy(&mut partial, &mut target)
                     .with_context(|| format!("cannot copy {} to the output", at.display()))?;
                 target.commit()?;

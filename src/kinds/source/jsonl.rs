@@ -5,7 +5,9 @@ use crate::data::jsonl::{read_rows, JsonlRows};
 use crate::kinds::roles::Source;
 use crate::kinds::{Build, Kind};
 use crate::stage::config::{check, field_names, read};
-use crate::stage::{ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema};
+use crate::stage::{
+    ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema,
+};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -24,7 +26,10 @@ impl StageConfig for Config {
             return Err(Problem::at("path", format!("{} does not exist", self.path)));
         }
         if !path.is_file() {
-            return Err(Problem::at("path", format!("{} is not a regular file", self.path)));
+            return Err(Problem::at(
+                "path",
+                format!("{} is not a regular file", self.path),
+            ));
         }
         Ok(())
     }

@@ -92,7 +92,9 @@ impl Update for PolicyGradient {
             .filter_map(|(d, &a)| d.as_ref().map(|d| (d, a)))
             .unzip();
         if decisions.is_empty() && !played.decisions.is_empty() {
-            bail!("update.pg needs a trainable policy (policy.linear): this one records no decisions");
+            bail!(
+                "update.pg needs a trainable policy (policy.linear): this one records no decisions"
+            );
         }
         let stats = policy.update(&decisions, &weights, self.lr)?;
         if let Some(path) = &self.save {
