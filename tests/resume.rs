@@ -75,7 +75,11 @@ fn kill_after(dir: &Path, extra: &[&str], millis: u64) -> bool {
 fn killed_runs_resume_to_the_same_rows_and_metrics() {
     let reference = setup("reference");
     let out = run(&reference, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows = std::fs::read(reference.join("rows.jsonl")).unwrap();
     let metrics = metrics_without_timings(&reference);
     assert_eq!(metrics.len(), 10);
@@ -92,16 +96,27 @@ fn killed_runs_resume_to_the_same_rows_and_metrics() {
             interrupted += usize::from(kill_after(&dir, extra, *millis));
         }
         let out = run(&dir, &["--resume"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(
             std::fs::read(dir.join("rows.jsonl")).unwrap(),
             rows,
             "case {i}: rows differ from the uninterrupted run"
         );
-        assert_eq!(metrics_without_timings(&dir), metrics, "case {i}: metrics differ");
+        assert_eq!(
+            metrics_without_timings(&dir),
+            metrics,
+            "case {i}: metrics differ"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
-    assert!(interrupted >= 3, "only {interrupted} kills hit a running process");
+    assert!(
+        interrupted >= 3,
+        "only {interrupted} kills hit a running process"
+    );
 
     // Resuming a finished run says so and changes nothing.
     let again = Command::new(env!("CARGO_BIN_EXE_proxmo"))
