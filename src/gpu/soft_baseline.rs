@@ -24,7 +24,7 @@ const MAX_PAIRS_PER_CHUNK: u64 = 1 << 28;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
-struct Params {
+struct KernelParams {
     n_rows: u32,
     row_stride: u32,
     align_steps: u32,
@@ -154,7 +154,7 @@ impl Kernel {
         });
         let params = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("soft_baseline params"),
-            size: std::mem::size_of::<Params>() as u64,
+            size: std::mem::size_of::<KernelParams>() as u64,
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
@@ -384,7 +384,7 @@ fn run_chunk(
         "{n} rows need more workgroups than one dispatch allows"
     );
     let inv_tau = (1.0 / problem.tau).min(1e30) as f32;
-    let params = Params {
+    let params = KernelParams {
         n_rows: n as u32,
         row_stride: (groups_x * WORKGROUP_SIZE as u64) as u32,
         align_steps: problem.align_steps as u32,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// A resolved parameter value. Nested stage values (`policy = policy.builtin { .. }`)
+/// A resolved parameter value. Nested stage values (`policy = policy.linear { .. }`)
 /// are kept as a `Stage` so the consuming stage can build them itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -17,7 +17,7 @@ pub enum Value {
     Stage(StageValue),
 }
 
-/// An inline stage: its kind (`policy.builtin`) and its parameters, defaults filled in.
+/// An inline stage: its kind (`policy.linear`) and its parameters, defaults filled in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageValue {
     pub kind: String,
