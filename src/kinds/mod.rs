@@ -3,6 +3,21 @@
 //! The runner composes what these build through the traits in `roles.rs`; it never names a
 //! kind. Adding a kind means adding its module and one line to [`table`].
 
+/// Declares a kind module's table entry: `stage_kind!("env.alfworld", Config, build)`
+/// reads the kind's parameters into `Config`, whose fields are checked against the
+/// module's `schema()`.
+macro_rules! stage_kind {
+    ($name:literal, $config:ty, $build:expr) => {
+        pub const KIND: $crate::kinds::Kind = $crate::kinds::Kind {
+            name: $name,
+            schema,
+            fields: $crate::stage::config::field_names::<$config>,
+            check: $crate::stage::config::check::<$config>,
+            build: $build,
+        };
+    };
+}
+
 pub mod advantage;
 pub mod env;
 pub mod policy;

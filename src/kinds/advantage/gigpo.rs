@@ -3,8 +3,8 @@
 use super::{base_estimator, common_params, omega_param, ProfileName};
 use crate::advantage::anchor_groups::Matching;
 use crate::advantage::{EpisodeRule, Estimator, StepRule};
-use crate::kinds::{Build, Kind};
-use crate::stage::config::{check, field_names, read};
+use crate::kinds::Build;
+use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema,
 };
@@ -38,13 +38,7 @@ pub struct Config {
 
 impl StageConfig for Config {}
 
-pub const KIND: Kind = Kind {
-    name: "advantage.gigpo",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Advantage(build),
-};
+stage_kind!("advantage.gigpo", Config, Build::Advantage(build));
 
 fn schema() -> StageSchema {
     let own = vec![

@@ -2,8 +2,8 @@
 
 use super::{base_estimator, common_params, normalize_std_param, ProfileName};
 use crate::advantage::{EpisodeRule, Estimator};
-use crate::kinds::{Build, Kind};
-use crate::stage::config::{check, field_names, read};
+use crate::kinds::Build;
+use crate::stage::config::read;
 use crate::stage::{ParamDefault, Params, Role, StageConfig, StageSchema};
 use serde::Deserialize;
 
@@ -18,13 +18,7 @@ pub struct Config {
 
 impl StageConfig for Config {}
 
-pub const KIND: Kind = Kind {
-    name: "advantage.grpo",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Advantage(build),
-};
+stage_kind!("advantage.grpo", Config, Build::Advantage(build));
 
 fn schema() -> StageSchema {
     StageSchema {

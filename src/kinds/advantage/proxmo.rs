@@ -6,8 +6,8 @@ use crate::advantage::anchor_groups::Matching;
 use crate::advantage::backend::Device;
 use crate::advantage::psc::Psc;
 use crate::advantage::{EpisodeRule, Estimator, StepRule};
-use crate::kinds::{Build, Kind};
-use crate::stage::config::{check, field_names, read};
+use crate::kinds::Build;
+use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema,
 };
@@ -51,13 +51,7 @@ pub struct Config {
 
 impl StageConfig for Config {}
 
-pub const KIND: Kind = Kind {
-    name: "advantage.proxmo",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Advantage(build),
-};
+stage_kind!("advantage.proxmo", Config, Build::Advantage(build));
 
 fn psc_params() -> Vec<ParamSpec> {
     vec![

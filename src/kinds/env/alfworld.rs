@@ -4,8 +4,8 @@ use super::{group_size_param, max_steps_param, seed_param};
 use crate::env::alfworld::{AlfWorld, Split, MAX_STEPS};
 use crate::env::{Env, EnvFactory};
 use crate::kinds::roles::EnvShape;
-use crate::kinds::{Build, Kind};
-use crate::stage::config::{check, field_names, read};
+use crate::kinds::Build;
+use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema,
 };
@@ -26,17 +26,15 @@ impl StageConfig for Config {
     }
 }
 
-pub const KIND: Kind = Kind {
-    name: "env.alfworld",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Env {
+stage_kind!(
+    "env.alfworld",
+    Config,
+    Build::Env {
         build,
         shape,
         split_param: Some("split"),
-    },
-};
+    }
+);
 
 fn schema() -> StageSchema {
     StageSchema {

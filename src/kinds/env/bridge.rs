@@ -5,8 +5,8 @@ use super::{group_size_param, max_steps_param};
 use crate::env::bridge::{BridgeSpec, RewardMode};
 use crate::env::{Env, EnvFactory};
 use crate::kinds::roles::EnvShape;
-use crate::kinds::{Build, Kind};
-use crate::stage::config::{check, field_names, read};
+use crate::kinds::Build;
+use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Range, Role, StageConfig, StageSchema,
     Value,
@@ -83,18 +83,16 @@ impl StageConfig for Config {
     }
 }
 
-pub const KIND: Kind = Kind {
-    name: "env.bridge",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Env {
+stage_kind!(
+    "env.bridge",
+    Config,
+    Build::Env {
         build,
         shape,
         // The adapter decides which splits exist.
         split_param: None,
-    },
-};
+    }
+);
 
 fn seconds_param(name: &'static str, default: f64, doc: &'static str) -> ParamSpec {
     ParamSpec::new(name, ParamType::Float, ParamDefault::float(default), doc)

@@ -2,10 +2,10 @@
 //! `crate::rollout::command`). Building it starts the process; checking it does not.
 
 use crate::agent::prompt::Benchmark;
-use crate::kinds::{Build, Kind};
+use crate::kinds::Build;
 use crate::rollout::command::CommandPolicy;
 use crate::rollout::policy::Policy;
-use crate::stage::config::{check, field_names, read};
+use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Range, Role, StageConfig, StageSchema,
 };
@@ -30,13 +30,7 @@ impl StageConfig for Config {
     }
 }
 
-pub const KIND: Kind = Kind {
-    name: "policy.command",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Policy(build),
-};
+stage_kind!("policy.command", Config, Build::Policy(build));
 
 fn schema() -> StageSchema {
     StageSchema {

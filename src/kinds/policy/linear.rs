@@ -2,10 +2,10 @@
 //! (see `crate::rollout::linear`); trained by `update.pg`.
 
 use super::exclude_param;
-use crate::kinds::{Build, Kind};
+use crate::kinds::Build;
 use crate::rollout::linear::LinearPolicy;
 use crate::rollout::policy::Policy;
-use crate::stage::config::{check, field_names, read};
+use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Range, Role, StageConfig, StageSchema,
 };
@@ -32,13 +32,7 @@ impl StageConfig for Config {
     }
 }
 
-pub const KIND: Kind = Kind {
-    name: "policy.linear",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Policy(build),
-};
+stage_kind!("policy.linear", Config, Build::Policy(build));
 
 fn schema() -> StageSchema {
     StageSchema {

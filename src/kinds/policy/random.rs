@@ -1,9 +1,9 @@
 //! `policy.random`: uniform over the admissible actions (a baseline and a plumbing check).
 
 use super::exclude_param;
-use crate::kinds::{Build, Kind};
+use crate::kinds::Build;
 use crate::rollout::policy::{Policy, RandomPolicy};
-use crate::stage::config::{check, field_names, read};
+use crate::stage::config::read;
 use crate::stage::{Params, Role, StageConfig, StageSchema};
 use serde::Deserialize;
 
@@ -14,13 +14,7 @@ pub struct Config {
 
 impl StageConfig for Config {}
 
-pub const KIND: Kind = Kind {
-    name: "policy.random",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Policy(build),
-};
+stage_kind!("policy.random", Config, Build::Policy(build));
 
 fn schema() -> StageSchema {
     StageSchema {

@@ -2,8 +2,8 @@
 //! policy; a task's rollouts form one group (see `crate::rollout::collect`).
 
 use crate::kinds::roles::RolloutPlan;
-use crate::kinds::{Build, Kind};
-use crate::stage::config::{check, field_names, read};
+use crate::kinds::Build;
+use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema, StageValue,
     Value,
@@ -21,13 +21,7 @@ pub struct Config {
 
 impl StageConfig for Config {}
 
-pub const KIND: Kind = Kind {
-    name: "rollout.group",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Rollout(build),
-};
+stage_kind!("rollout.group", Config, Build::Rollout(build));
 
 /// `policy.random` with its defaults: what a rollout plays when no policy is given.
 fn default_policy() -> Value {

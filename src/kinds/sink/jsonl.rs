@@ -9,9 +9,9 @@
 use super::{check_path, path_param};
 use crate::data::atomic::AtomicFile;
 use crate::kinds::roles::{scratch_file, Sink, SinkOffset};
-use crate::kinds::{Build, Kind};
+use crate::kinds::Build;
 use crate::metrics::BatchMetrics;
-use crate::stage::config::{check, field_names, read};
+use crate::stage::config::read;
 use crate::stage::{Params, Problem, Role, StageConfig, StageSchema};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
@@ -31,13 +31,7 @@ impl StageConfig for Config {
     }
 }
 
-pub const KIND: Kind = Kind {
-    name: "sink.jsonl",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Sink(build),
-};
+stage_kind!("sink.jsonl", Config, Build::Sink(build));
 
 fn schema() -> StageSchema {
     StageSchema {

@@ -5,9 +5,9 @@
 
 use super::{check_path, path_param};
 use crate::kinds::roles::{Sink, SinkOffset};
-use crate::kinds::{Build, Kind};
+use crate::kinds::Build;
 use crate::metrics::BatchMetrics;
-use crate::stage::config::{check, field_names, read};
+use crate::stage::config::read;
 use crate::stage::{Params, Problem, Role, StageConfig, StageSchema};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
@@ -27,13 +27,7 @@ impl StageConfig for Config {
     }
 }
 
-pub const KIND: Kind = Kind {
-    name: "sink.metrics",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Sink(build),
-};
+stage_kind!("sink.metrics", Config, Build::Sink(build));
 
 fn schema() -> StageSchema {
     StageSchema {

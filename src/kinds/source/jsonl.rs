@@ -3,8 +3,8 @@
 
 use crate::data::jsonl::{read_rows, JsonlRows};
 use crate::kinds::roles::Source;
-use crate::kinds::{Build, Kind};
-use crate::stage::config::{check, field_names, read};
+use crate::kinds::Build;
+use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema,
 };
@@ -35,13 +35,7 @@ impl StageConfig for Config {
     }
 }
 
-pub const KIND: Kind = Kind {
-    name: "source.jsonl",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Source(build),
-};
+stage_kind!("source.jsonl", Config, Build::Source(build));
 
 fn schema() -> StageSchema {
     StageSchema {

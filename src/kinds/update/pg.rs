@@ -2,10 +2,10 @@
 //! by its row's advantage (PPO's first step on fresh rollouts, without clipping).
 
 use crate::kinds::roles::Update;
-use crate::kinds::{Build, Kind};
+use crate::kinds::Build;
 use crate::rollout::policy::{Decision, Policy};
 use crate::rollout::Rollouts;
-use crate::stage::config::{check, field_names, read};
+use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Range, Role, StageConfig, StageSchema,
 };
@@ -30,16 +30,14 @@ impl StageConfig for Config {
     }
 }
 
-pub const KIND: Kind = Kind {
-    name: "update.pg",
-    schema,
-    fields: field_names::<Config>,
-    check: check::<Config>,
-    build: Build::Update {
+stage_kind!(
+    "update.pg",
+    Config,
+    Build::Update {
         build,
         trains: &["policy.linear"],
-    },
-};
+    }
+);
 
 fn schema() -> StageSchema {
     StageSchema {
