@@ -17,3 +17,4 @@ pub mod report;
 pub mod rng;
 pub mod rollout;
 pub mod synthetic;
+pub mod transport;

@@ -5,7 +5,8 @@
 //! these tests print "skipped" and pass, unless `PROXMO_REQUIRE_BRIDGE_TESTS=1`, which turns a
 //! missing dependency into a failure (for CI).
 
-use proxmo::env::bridge::{schema, split_command, Bridge, BridgeEnv, BridgeSpec, RewardMode};
+use proxmo::env::bridge::{schema, Bridge, BridgeEnv, BridgeSpec, RewardMode};
+use proxmo::transport::split_command;
 use proxmo::env::{Env, StepOutcome};
 use proxmo::pipeline::schema::Default;
 use serde_json::json;

@@ -1,5 +1,5 @@
 //! `policy.command`: a language model served by a process of the user's (vLLM, transformers,
-//! an API client), spoken to over the bridge's JSON-lines framing. At every step proxmo
+//! an API client), spoken to over JSON lines (the transport: docs/transport.md). At every step proxmo
 //! builds the paper's prompt for each unfinished rollout, sends them in one request, and
 //! projects each response onto an action (`agent::projection`); a response that breaks the
 //! answer format makes its row invalid, which the advantage stage penalises.
@@ -9,35 +9,46 @@
 //! - `{"id": N, "op": "generate", "prompts": ["...", ...]}` ->
 //!   `{"id": N, "ok": true, "responses": ["...", ...]}` (one response per prompt, in order)
 //! - errors: `{"id": N, "ok": false, "error": {"type": "...", "message": "..."}}`
+//!
+//! Lines must be UTF-8: a line with other bytes ends the run with an error rather than
+//! having them silently replaced (docs/transport.md, "Framing").
 
 use super::policy::{Choice, Policy, Request, View};
 use super::Transcript;
 use crate::agent::projection::{fallback_chars, project};
 use crate::agent::prompt::{build, task_statement, Benchmark, PromptInput};
-use crate::env::bridge::{Bridge, CallSite};
 use crate::pipeline::schema::{Default, ParamSpec, ParamType, Range, Role, StageSchema};
 use crate::pipeline::value::{Params, Value};
 use crate::rng::Rng;
+use crate::transport::{ChildProcess, MAX_TIMEOUT_S};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value as Json};
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// The protocol version `hello` must return.
+const PROTOCOL_VERSION: i64 = 1;
+/// How the child is named in messages.
+const ROLE: &str = "policy process";
+
 pub struct CommandPolicy {
-    process: Mutex<Bridge>,
+    process: Mutex<ChildProcess>,
+    /// Bounds each call (the handshake and every `generate`).
+    timeout: Duration,
     benchmark: Benchmark,
 }
 
 impl CommandPolicy {
     /// Starts the process and checks it speaks the protocol.
     pub fn start(command: &str, benchmark: Benchmark, timeout: Duration) -> Result<Self> {
-        let mut process = Bridge::spawn(command, timeout)
+        let mut process = ChildProcess::spawn(command, ROLE)
             .with_context(|| format!("policy.command `{command}`"))?;
         process
-            .hello()
+            .hello(&"policy.command, op `hello`", PROTOCOL_VERSION, timeout)
             .with_context(|| format!("policy.command `{command}`"))?;
         Ok(CommandPolicy {
             process: Mutex::new(process),
+            timeout,
             benchmark,
         })
     }
@@ -50,8 +61,8 @@ impl CommandPolicy {
             }
         };
         let timeout = params.f64("timeout_s")?;
-        if !(timeout > 0.0 && timeout.is_finite()) {
-            bail!("policy.command: timeout_s must be > 0, got {timeout}");
+        if !(timeout > 0.0 && timeout <= MAX_TIMEOUT_S) {
+            bail!("policy.command: timeout_s must be in (0, {MAX_TIMEOUT_S}], got {timeout}");
         }
         CommandPolicy::start(
             params.str("command")?,
@@ -83,7 +94,7 @@ impl CommandPolicy {
             .process
             .lock()
             .map_err(|_| anyhow::anyhow!("policy.command: an earlier call panicked"))?;
-        let response = process.call(&CallSite::op("generate"), request)?;
+        let response = process.call(&"policy.command, op `generate`", request, self.timeout)?;
         let responses = match response.get("responses") {
             Some(Json::Array(items)) => items
                 .iter()
@@ -161,9 +172,9 @@ pub fn schema() -> StageSchema {
                 "timeout_s",
                 ParamType::Float,
                 Default::Value(Value::Float(600.0)),
-                "longest wait for one batch of responses",
+                "longest wait for one batch of responses (sending the prompts included)",
             )
-            .range(Range::above(0.0)),
+            .range(Range::left_open(0.0, MAX_TIMEOUT_S)),
         ],
     }
 }
