@@ -6,9 +6,9 @@
 //! missing dependency into a failure (for CI).
 
 use proxmo::env::bridge::{schema, Bridge, BridgeEnv, BridgeSpec, RewardMode};
-use proxmo::transport::split_command;
 use proxmo::env::{Env, StepOutcome};
 use proxmo::pipeline::schema::Default;
+use proxmo::transport::split_command;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::Command;

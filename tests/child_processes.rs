@@ -40,10 +40,8 @@ impl Scratch {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "proxmo-child-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("proxmo-child-{tag}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         Scratch(dir)
     }
@@ -82,6 +80,8 @@ struct Ran {
 }
 
 /// Runs the binary in `dir`, killing it after `limit` (a hang fails the test, not CI).
+// The child is reaped by wait4 (which also reports its peak memory), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn proxmo(dir: &Scratch, args: &[&str], limit: Duration) -> Ran {
     let err_path = dir.path("proxmo.stderr");
     let child = Command::new(BIN)
@@ -126,7 +126,13 @@ fn proxmo(dir: &Scratch, args: &[&str], limit: Duration) -> Ran {
 }
 
 /// A pipeline playing the built-in ALFWorld with a `policy.command` process.
-fn policy_pipe(dir: &Scratch, command: &str, timeout_s: &str, tasks: usize, group: usize) -> PathBuf {
+fn policy_pipe(
+    dir: &Scratch,
+    command: &str,
+    timeout_s: &str,
+    tasks: usize,
+    group: usize,
+) -> PathBuf {
     dir.write(
         "p.pipe",
         &format!(
@@ -201,7 +207,10 @@ fn mini_adapter_with(
 ) -> String {
     let body = MINI_ADAPTER
         .replace("N_TASKS", n_tasks)
-        .replace("DONE_ON_RESET", if done_on_reset { "True" } else { "False" })
+        .replace(
+            "DONE_ON_RESET",
+            if done_on_reset { "True" } else { "False" },
+        )
         .replace("PROTOCOL", &protocol.to_string())
         .replace("ON_START", on_start)
         .replace("ON_RESET", on_reset);
@@ -210,7 +219,11 @@ fn mini_adapter_with(
 
 fn rows(dir: &Scratch) -> Vec<serde_json::Value> {
     std::fs::read_to_string(dir.path("rows.jsonl"))
-        .map(|t| t.lines().map(|l| serde_json::from_str(l).unwrap()).collect())
+        .map(|t| {
+            t.lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -220,9 +233,16 @@ fn a_policy_process_that_stops_reading_fails_within_its_timeout() {
         return;
     }
     let dir = Scratch::new("deaf");
-    let command = dir.script("deaf.py", &policy_script("", "'protocol': 1", "time.sleep(600)"));
+    let command = dir.script(
+        "deaf.py",
+        &policy_script("", "'protocol': 1", "time.sleep(600)"),
+    );
     let pipe = policy_pipe(&dir, &command, "5", 100, 8);
-    let ran = proxmo(&dir, &["run", pipe.to_str().unwrap()], Duration::from_secs(60));
+    let ran = proxmo(
+        &dir,
+        &["run", pipe.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     assert!(
         ran.seconds >= 4.5 && ran.seconds < 20.0,
@@ -246,7 +266,11 @@ fn huge_timeouts_are_refused_at_check_time_with_a_span() {
         let policy = policy.to_str().unwrap().to_string();
         let bridge = |param: &str| {
             let path = dir.path(&format!("bridge-{param}.pipe"));
-            let text = bridge_pipe(&dir, "python3 never-run.py", &format!(", {param} = {value}"));
+            let text = bridge_pipe(
+                &dir,
+                "python3 never-run.py",
+                &format!(", {param} = {value}"),
+            );
             std::fs::rename(text, &path).unwrap();
             path.to_str().unwrap().to_string()
         };
@@ -270,7 +294,11 @@ fn an_adapter_claiming_more_tasks_than_the_cap_is_refused() {
     let dir = Scratch::new("many-tasks");
     let command = mini_adapter(&dir, "18446744073709551615", false, 1);
     let pipe = bridge_pipe(&dir, &command, "");
-    let ran = proxmo(&dir, &["run", pipe.to_str().unwrap()], Duration::from_secs(60));
+    let ran = proxmo(
+        &dir,
+        &["run", pipe.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     assert!(
         ran.stderr.contains("n_tasks = 18446744073709551615")
@@ -288,10 +316,18 @@ fn a_billion_tasks_are_sampled_without_listing_them() {
     let dir = Scratch::new("billion");
     let command = mini_adapter(&dir, "1000000000", false, 1);
     let pipe = bridge_pipe(&dir, &command, "");
-    let ran = proxmo(&dir, &["run", pipe.to_str().unwrap()], Duration::from_secs(60));
+    let ran = proxmo(
+        &dir,
+        &["run", pipe.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     // Listing a billion indices would take 8 GB.
-    assert!(ran.max_rss_mib < 500.0, "peak RSS {:.0} MiB", ran.max_rss_mib);
+    assert!(
+        ran.max_rss_mib < 500.0,
+        "peak RSS {:.0} MiB",
+        ran.max_rss_mib
+    );
     let rows = rows(&dir);
     assert_eq!(rows.len(), 4 * 2, "4 tasks x 2 rollouts x 1 step");
     let mut groups: Vec<&str> = rows.iter().map(|r| r["group"].as_str().unwrap()).collect();
@@ -307,14 +343,22 @@ fn an_adapter_with_no_task_or_a_finished_reset_is_an_error() {
     let dir = Scratch::new("empty");
     let command = mini_adapter(&dir, "0", false, 1);
     let pipe = bridge_pipe(&dir, &command, "");
-    let ran = proxmo(&dir, &["run", pipe.to_str().unwrap()], Duration::from_secs(60));
+    let ran = proxmo(
+        &dir,
+        &["run", pipe.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     assert!(ran.stderr.contains("n_tasks = 0"), "{}", ran.stderr);
     assert!(!dir.path("rows.jsonl").exists());
 
     let command = mini_adapter(&dir, "5", true, 1);
     let pipe = bridge_pipe(&dir, &command, "");
-    let ran = proxmo(&dir, &["run", pipe.to_str().unwrap()], Duration::from_secs(60));
+    let ran = proxmo(
+        &dir,
+        &["run", pipe.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     assert!(ran.stderr.contains("done at reset"), "{}", ran.stderr);
     assert!(!dir.path("rows.jsonl").exists());
@@ -335,14 +379,22 @@ fn a_line_longer_than_the_cap_is_an_error_naming_the_cap() {
                  time.sleep(60)";
     let command = dir.script("long.py", &policy_script("", "'protocol': 1", flood));
     let pipe = policy_pipe(&dir, &command, "60", 2, 2);
-    let ran = proxmo(&dir, &["run", pipe.to_str().unwrap()], Duration::from_secs(120));
+    let ran = proxmo(
+        &dir,
+        &["run", pipe.to_str().unwrap()],
+        Duration::from_secs(120),
+    );
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     assert!(
         ran.stderr.contains("longer than the cap of 64 MiB"),
         "{}",
         ran.stderr
     );
-    assert!(ran.max_rss_mib < 400.0, "peak RSS {:.0} MiB", ran.max_rss_mib);
+    assert!(
+        ran.max_rss_mib < 400.0,
+        "peak RSS {:.0} MiB",
+        ran.max_rss_mib
+    );
 }
 
 #[test]
@@ -360,11 +412,23 @@ fn stderr_full_of_progress_bars_stays_small_and_is_quoted() {
         &policy_script(progress, "'protocol': 1", "sys.exit(3)"),
     );
     let pipe = policy_pipe(&dir, &command, "120", 2, 2);
-    let ran = proxmo(&dir, &["run", pipe.to_str().unwrap()], Duration::from_secs(240));
+    let ran = proxmo(
+        &dir,
+        &["run", pipe.to_str().unwrap()],
+        Duration::from_secs(240),
+    );
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(ran.stderr.contains("loading   1999999/2000000"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("loading   1999999/2000000"),
+        "{}",
+        ran.stderr
+    );
     assert!(ran.stderr.contains("exit status: 3"), "{}", ran.stderr);
-    assert!(ran.max_rss_mib < 400.0, "peak RSS {:.0} MiB", ran.max_rss_mib);
+    assert!(
+        ran.max_rss_mib < 400.0,
+        "peak RSS {:.0} MiB",
+        ran.max_rss_mib
+    );
 }
 
 #[test]
@@ -373,28 +437,45 @@ fn messages_name_the_policy_process_and_read_well() {
         return;
     }
     let dir = Scratch::new("messages");
-    let protocol_2 = dir.script("p2.py", &policy_script("", "'protocol': 2", "time.sleep(60)"));
+    let protocol_2 = dir.script(
+        "p2.py",
+        &policy_script("", "'protocol': 2", "time.sleep(60)"),
+    );
     let ran = proxmo(
         &dir,
-        &["run", policy_pipe(&dir, &protocol_2, "30", 2, 2).to_str().unwrap()],
+        &[
+            "run",
+            policy_pipe(&dir, &protocol_2, "30", 2, 2).to_str().unwrap(),
+        ],
         Duration::from_secs(60),
     );
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     assert!(
-        ran.stderr.contains("the policy process speaks protocol 2, proxmo speaks 1"),
+        ran.stderr
+            .contains("the policy process speaks protocol 2, proxmo speaks 1"),
         "{}",
         ran.stderr
     );
     assert!(!ran.stderr.contains("Some("), "{}", ran.stderr);
 
-    let slow = dir.script("slow.py", &policy_script("", "'protocol': 1", "time.sleep(60)"));
+    let slow = dir.script(
+        "slow.py",
+        &policy_script("", "'protocol': 1", "time.sleep(60)"),
+    );
     let ran = proxmo(
         &dir,
-        &["run", policy_pipe(&dir, &slow, "0.05", 2, 2).to_str().unwrap()],
+        &[
+            "run",
+            policy_pipe(&dir, &slow, "0.05", 2, 2).to_str().unwrap(),
+        ],
         Duration::from_secs(60),
     );
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(ran.stderr.contains("no response within 50 ms"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("no response within 50 ms"),
+        "{}",
+        ran.stderr
+    );
     assert!(ran.stderr.contains("policy process"), "{}", ran.stderr);
     assert!(!ran.stderr.contains("adapter"), "{}", ran.stderr);
 
@@ -406,7 +487,8 @@ fn messages_name_the_policy_process_and_read_well() {
     );
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     assert!(
-        ran.stderr.contains("the bridge adapter speaks protocol 2, proxmo speaks 1"),
+        ran.stderr
+            .contains("the bridge adapter speaks protocol 2, proxmo speaks 1"),
         "{}",
         ran.stderr
     );
@@ -424,7 +506,11 @@ fn a_response_that_is_not_utf8_fails_the_run() {
                   time.sleep(60)";
     let command = dir.script("bytes.py", &policy_script("", "'protocol': 1", answer));
     let pipe = policy_pipe(&dir, &command, "30", 2, 2);
-    let ran = proxmo(&dir, &["run", pipe.to_str().unwrap()], Duration::from_secs(60));
+    let ran = proxmo(
+        &dir,
+        &["run", pipe.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     assert!(ran.stderr.contains("not UTF-8"), "{}", ran.stderr);
     assert!(!dir.path("rows.jsonl").exists());
@@ -458,7 +544,10 @@ fn assert_child_dies_with_proxmo(dir: &Scratch, pipe: &Path, pid_file: &Path) {
                 break pid;
             }
         }
-        assert!(t.elapsed() < Duration::from_secs(30), "the child never started");
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the child never started"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     std::thread::sleep(Duration::from_millis(300));
@@ -488,7 +577,11 @@ fn children_die_when_proxmo_is_killed() {
     );
     let command = dir.script(
         "sleepy.py",
-        &policy_script("", "'protocol': 1", &format!("{write_pid}\ntime.sleep(600)")),
+        &policy_script(
+            "",
+            "'protocol': 1",
+            &format!("{write_pid}\ntime.sleep(600)"),
+        ),
     );
     assert_child_dies_with_proxmo(&dir, &policy_pipe(&dir, &command, "600", 2, 2), &pid_file);
 
@@ -533,8 +626,14 @@ fn check_and_graph_never_run_the_commands() {
     ] {
         let ran = proxmo(&dir, &args, Duration::from_secs(30));
         assert_eq!(ran.code, Some(0), "{args:?}: {}", ran.stderr);
-        assert!(!marker("bridge-ran").exists(), "{args:?} ran the bridge command");
-        assert!(!marker("policy-ran").exists(), "{args:?} ran the policy command");
+        assert!(
+            !marker("bridge-ran").exists(),
+            "{args:?} ran the bridge command"
+        );
+        assert!(
+            !marker("policy-ran").exists(),
+            "{args:?} ran the policy command"
+        );
     }
     // `run` does execute them (touch then fails the handshake): the markers would show it.
     let ran = proxmo(&dir, &["run", pipe], Duration::from_secs(30));

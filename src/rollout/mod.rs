@@ -268,7 +268,10 @@ mod tests {
         // Golden values from the full-shuffle sampler every earlier release used.
         let mut rng = Rng::new(7);
         assert_eq!(sample_tasks(10, 4, &mut rng), vec![9, 5, 8, 6]);
-        assert_eq!(sample_tasks(3553, 5, &mut rng), vec![683, 1679, 1990, 938, 1675]);
+        assert_eq!(
+            sample_tasks(3553, 5, &mut rng),
+            vec![683, 1679, 1990, 938, 1675]
+        );
         let mut rng = Rng::new(42);
         assert_eq!(sample_tasks(3, 7, &mut rng), vec![1, 0, 2, 1, 2, 0, 2]);
     }
@@ -277,7 +280,11 @@ mod tests {
     fn huge_task_sets_are_sampled_without_listing_them() {
         for n in [FULL_SHUFFLE_MAX + 1, 1_000_000_000, usize::MAX] {
             let a = sample_tasks(n, 1000, &mut Rng::new(3));
-            assert_eq!(a, sample_tasks(n, 1000, &mut Rng::new(3)), "same seed, same tasks");
+            assert_eq!(
+                a,
+                sample_tasks(n, 1000, &mut Rng::new(3)),
+                "same seed, same tasks"
+            );
             assert_eq!(a.len(), 1000);
             assert!(a.iter().all(|&t| t < n));
             let mut distinct = a.clone();
@@ -298,6 +305,9 @@ mod tests {
         for _ in 0..40_000 {
             counts[draw_distinct(4, 2, &mut rng)[0]] += 1;
         }
-        assert!(counts.iter().all(|&c| (9_400..10_600).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (9_400..10_600).contains(&c)),
+            "{counts:?}"
+        );
     }
 }

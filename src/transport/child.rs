@@ -78,8 +78,8 @@ impl ChildProcess {
         role: &'static str,
         max_line_bytes: usize,
     ) -> Result<ChildProcess> {
-        let words = split_command(command)
-            .map_err(|e| anyhow!("the {role} command {command:?}: {e}"))?;
+        let words =
+            split_command(command).map_err(|e| anyhow!("the {role} command {command:?}: {e}"))?;
         let mut builder = Command::new(&words[0]);
         builder
             .args(&words[1..])
@@ -168,7 +168,12 @@ impl ChildProcess {
 
     /// Writes `value` as one line, waiting until `deadline` for the child to take it: a child
     /// that stops reading its stdin fails the call instead of blocking proxmo.
-    pub fn send(&mut self, site: &dyn fmt::Display, value: &Json, deadline: &Deadline) -> Result<()> {
+    pub fn send(
+        &mut self,
+        site: &dyn fmt::Display,
+        value: &Json,
+        deadline: &Deadline,
+    ) -> Result<()> {
         self.check_usable(site)?;
         let mut line = serde_json::to_vec(value)
             .map_err(|e| anyhow!("{site}: could not encode the request: {e}"))?;
@@ -259,7 +264,12 @@ impl ChildProcess {
 
     /// Makes the child unusable: ends it (after `grace` for it to exit by itself, which lets
     /// its exit status be reported) and builds the error every later call repeats.
-    pub fn fail(&mut self, site: &dyn fmt::Display, what: String, grace: Duration) -> anyhow::Error {
+    pub fn fail(
+        &mut self,
+        site: &dyn fmt::Display,
+        what: String,
+        grace: Duration,
+    ) -> anyhow::Error {
         let ended = self.end(grace);
         let message = format!(
             "{site}: the {role} failed: {what} ({ended}; {role} command `{command}`){stderr}",

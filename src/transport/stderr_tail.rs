@@ -59,7 +59,9 @@ impl StderrTail {
     }
 
     fn render_current(&self) -> String {
-        let mut line = String::from_utf8_lossy(&self.current).trim_end().to_string();
+        let mut line = String::from_utf8_lossy(&self.current)
+            .trim_end()
+            .to_string();
         if self.current_cut {
             line.push_str("...");
         }
@@ -103,7 +105,9 @@ mod tests {
         }
         let lines = t.lines();
         assert_eq!(lines.len(), STDERR_LINES);
-        assert!(lines.iter().all(|l| l.len() == STDERR_LINE_BYTES + 3 && l.ends_with("...")));
+        assert!(lines
+            .iter()
+            .all(|l| l.len() == STDERR_LINE_BYTES + 3 && l.ends_with("...")));
         assert_eq!(t.dropped(), 1000 - STDERR_LINES);
     }
 }

@@ -191,7 +191,11 @@ impl Bridge {
 
     /// Sends one request (`id` is filled in) and returns the success response's fields, or an
     /// error: `ok: false` from the adapter, or a fatal transport failure.
-    pub fn call(&mut self, site: &CallSite, request: Map<String, Json>) -> Result<Map<String, Json>> {
+    pub fn call(
+        &mut self,
+        site: &CallSite,
+        request: Map<String, Json>,
+    ) -> Result<Map<String, Json>> {
         let timeout = match site.op {
             "create" => self.setup_timeout,
             _ => self.timeout,
@@ -256,7 +260,9 @@ impl Bridge {
         )?;
         let out = parse_outcome(&response).map_err(|e| anyhow!("{site}: {e}"))?;
         if out.outcome.done {
-            bail!("{site}: the adapter reports task {task} done at reset: there is nothing to play");
+            bail!(
+                "{site}: the adapter reports task {task} done at reset: there is nothing to play"
+            );
         }
         Ok(out)
     }
@@ -277,7 +283,10 @@ impl Bridge {
 
     /// Steps several instances in one round trip: `(env, step, action)` each. The outer error
     /// is a failure of the whole request; inner errors are per instance.
-    pub fn step_batch(&mut self, steps: &[(u64, usize, &str)]) -> Result<Vec<Result<BridgeOutcome>>> {
+    pub fn step_batch(
+        &mut self,
+        steps: &[(u64, usize, &str)],
+    ) -> Result<Vec<Result<BridgeOutcome>>> {
         let envs: Vec<String> = steps.iter().map(|s| s.0.to_string()).collect();
         let label = format!("step_batch of envs [{}]", envs.join(", "));
         let site = CallSite::op(&label);
