@@ -79,6 +79,41 @@ struct Ran {
     max_rss_mib: f64,
 }
 
+impl Ran {
+    /// Asserts the exit code and that stderr holds every needle.
+    fn expect(&self, code: Option<i32>, needles: &[&str]) {
+        assert_eq!(self.code, code, "{}", self.stderr);
+        self.expect_text(needles);
+    }
+
+    fn expect_text(&self, needles: &[&str]) {
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "{needle:?} not in: {}",
+                self.stderr
+            );
+        }
+    }
+
+    fn expect_rss_below(&self, mib: f64) {
+        assert!(
+            self.max_rss_mib < mib,
+            "peak RSS {:.0} MiB",
+            self.max_rss_mib
+        );
+    }
+}
+
+/// `proxmo run PIPE` in `dir`.
+fn run(dir: &Scratch, pipe: &Path) -> Ran {
+    proxmo(
+        dir,
+        &["run", pipe.to_str().unwrap()],
+        Duration::from_secs(240),
+    )
+}
+
 /// Runs the binary in `dir`, killing it after `limit` (a hang fails the test, not CI).
 // The child is reaped by wait4 (which also reports its peak memory), not by `Child::wait`.
 #[allow(clippy::zombie_processes)]
@@ -238,24 +273,18 @@ fn a_policy_process_that_stops_reading_fails_within_its_timeout() {
         &policy_script("", "'protocol': 1", "time.sleep(600)"),
     );
     let pipe = policy_pipe(&dir, &command, "5", 100, 8);
-    let ran = proxmo(
-        &dir,
-        &["run", pipe.to_str().unwrap()],
-        Duration::from_secs(60),
-    );
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    let ran = run(&dir, &pipe);
+    ran.expect(Some(1), &[]);
     assert!(
         ran.seconds >= 4.5 && ran.seconds < 20.0,
         "took {:.1} s with timeout_s = 5: {}",
         ran.seconds,
         ran.stderr
     );
-    assert!(
-        ran.stderr.contains("could not send the request within 5 s")
-            && ran.stderr.contains("not reading its stdin"),
-        "{}",
-        ran.stderr
-    );
+    ran.expect_text(&[
+        "could not send the request within 5 s",
+        "not reading its stdin",
+    ]);
 }
 
 #[test]
@@ -277,10 +306,7 @@ fn huge_timeouts_are_refused_at_check_time_with_a_span() {
         for file in [policy, bridge("timeout_s"), bridge("setup_timeout_s")] {
             for command in ["check", "run"] {
                 let ran = proxmo(&dir, &[command, &file], Duration::from_secs(30));
-                assert_eq!(ran.code, Some(2), "{command} {file}: {}", ran.stderr);
-                assert!(ran.stderr.contains(&format!("{file}:")), "{}", ran.stderr);
-                assert!(ran.stderr.contains("86400"), "{}", ran.stderr);
-                assert!(ran.stderr.contains('^'), "{}", ran.stderr);
+                ran.expect(Some(2), &[&format!("{file}:"), "86400", "^"]);
             }
         }
     }
@@ -294,17 +320,10 @@ fn an_adapter_claiming_more_tasks_than_the_cap_is_refused() {
     let dir = Scratch::new("many-tasks");
     let command = mini_adapter(&dir, "18446744073709551615", false, 1);
     let pipe = bridge_pipe(&dir, &command, "");
-    let ran = proxmo(
-        &dir,
-        &["run", pipe.to_str().unwrap()],
-        Duration::from_secs(60),
-    );
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("n_tasks = 18446744073709551615")
-            && ran.stderr.contains("1..=1000000000"),
-        "{}",
-        ran.stderr
+    let ran = run(&dir, &pipe);
+    ran.expect(
+        Some(1),
+        &["n_tasks = 18446744073709551615", "1..=1000000000"],
     );
 }
 
@@ -316,18 +335,10 @@ fn a_billion_tasks_are_sampled_without_listing_them() {
     let dir = Scratch::new("billion");
     let command = mini_adapter(&dir, "1000000000", false, 1);
     let pipe = bridge_pipe(&dir, &command, "");
-    let ran = proxmo(
-        &dir,
-        &["run", pipe.to_str().unwrap()],
-        Duration::from_secs(60),
-    );
-    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let ran = run(&dir, &pipe);
+    ran.expect(Some(0), &[]);
     // Listing a billion indices would take 8 GB.
-    assert!(
-        ran.max_rss_mib < 500.0,
-        "peak RSS {:.0} MiB",
-        ran.max_rss_mib
-    );
+    ran.expect_rss_below(500.0);
     let rows = rows(&dir);
     assert_eq!(rows.len(), 4 * 2, "4 tasks x 2 rollouts x 1 step");
     let mut groups: Vec<&str> = rows.iter().map(|r| r["group"].as_str().unwrap()).collect();
@@ -343,24 +354,14 @@ fn an_adapter_with_no_task_or_a_finished_reset_is_an_error() {
     let dir = Scratch::new("empty");
     let command = mini_adapter(&dir, "0", false, 1);
     let pipe = bridge_pipe(&dir, &command, "");
-    let ran = proxmo(
-        &dir,
-        &["run", pipe.to_str().unwrap()],
-        Duration::from_secs(60),
-    );
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(ran.stderr.contains("n_tasks = 0"), "{}", ran.stderr);
+    let ran = run(&dir, &pipe);
+    ran.expect(Some(1), &["n_tasks = 0"]);
     assert!(!dir.path("rows.jsonl").exists());
 
     let command = mini_adapter(&dir, "5", true, 1);
     let pipe = bridge_pipe(&dir, &command, "");
-    let ran = proxmo(
-        &dir,
-        &["run", pipe.to_str().unwrap()],
-        Duration::from_secs(60),
-    );
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(ran.stderr.contains("done at reset"), "{}", ran.stderr);
+    let ran = run(&dir, &pipe);
+    ran.expect(Some(1), &["done at reset"]);
     assert!(!dir.path("rows.jsonl").exists());
 }
 
@@ -379,22 +380,9 @@ fn a_line_longer_than_the_cap_is_an_error_naming_the_cap() {
                  time.sleep(60)";
     let command = dir.script("long.py", &policy_script("", "'protocol': 1", flood));
     let pipe = policy_pipe(&dir, &command, "60", 2, 2);
-    let ran = proxmo(
-        &dir,
-        &["run", pipe.to_str().unwrap()],
-        Duration::from_secs(120),
-    );
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("longer than the cap of 64 MiB"),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        ran.max_rss_mib < 400.0,
-        "peak RSS {:.0} MiB",
-        ran.max_rss_mib
-    );
+    let ran = run(&dir, &pipe);
+    ran.expect(Some(1), &["longer than the cap of 64 MiB"]);
+    ran.expect_rss_below(400.0);
 }
 
 #[test]
@@ -412,23 +400,9 @@ fn stderr_full_of_progress_bars_stays_small_and_is_quoted() {
         &policy_script(progress, "'protocol': 1", "sys.exit(3)"),
     );
     let pipe = policy_pipe(&dir, &command, "120", 2, 2);
-    let ran = proxmo(
-        &dir,
-        &["run", pipe.to_str().unwrap()],
-        Duration::from_secs(240),
-    );
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("loading   1999999/2000000"),
-        "{}",
-        ran.stderr
-    );
-    assert!(ran.stderr.contains("exit status: 3"), "{}", ran.stderr);
-    assert!(
-        ran.max_rss_mib < 400.0,
-        "peak RSS {:.0} MiB",
-        ran.max_rss_mib
-    );
+    let ran = run(&dir, &pipe);
+    ran.expect(Some(1), &["loading   1999999/2000000", "exit status: 3"]);
+    ran.expect_rss_below(400.0);
 }
 
 #[test]
@@ -441,20 +415,10 @@ fn messages_name_the_policy_process_and_read_well() {
         "p2.py",
         &policy_script("", "'protocol': 2", "time.sleep(60)"),
     );
-    let ran = proxmo(
-        &dir,
-        &[
-            "run",
-            policy_pipe(&dir, &protocol_2, "30", 2, 2).to_str().unwrap(),
-        ],
-        Duration::from_secs(60),
-    );
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("the policy process speaks protocol 2, proxmo speaks 1"),
-        "{}",
-        ran.stderr
+    let ran = run(&dir, &policy_pipe(&dir, &protocol_2, "30", 2, 2));
+    ran.expect(
+        Some(1),
+        &["the policy process speaks protocol 2, proxmo speaks 1"],
     );
     assert!(!ran.stderr.contains("Some("), "{}", ran.stderr);
 
@@ -462,35 +426,15 @@ fn messages_name_the_policy_process_and_read_well() {
         "slow.py",
         &policy_script("", "'protocol': 1", "time.sleep(60)"),
     );
-    let ran = proxmo(
-        &dir,
-        &[
-            "run",
-            policy_pipe(&dir, &slow, "0.05", 2, 2).to_str().unwrap(),
-        ],
-        Duration::from_secs(60),
-    );
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("no response within 50 ms"),
-        "{}",
-        ran.stderr
-    );
-    assert!(ran.stderr.contains("policy process"), "{}", ran.stderr);
+    let ran = run(&dir, &policy_pipe(&dir, &slow, "0.05", 2, 2));
+    ran.expect(Some(1), &["no response within 50 ms", "policy process"]);
     assert!(!ran.stderr.contains("adapter"), "{}", ran.stderr);
 
     let adapter = mini_adapter(&dir, "5", false, 2);
-    let ran = proxmo(
-        &dir,
-        &["run", bridge_pipe(&dir, &adapter, "").to_str().unwrap()],
-        Duration::from_secs(60),
-    );
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("the bridge adapter speaks protocol 2, proxmo speaks 1"),
-        "{}",
-        ran.stderr
+    let ran = run(&dir, &bridge_pipe(&dir, &adapter, ""));
+    ran.expect(
+        Some(1),
+        &["the bridge adapter speaks protocol 2, proxmo speaks 1"],
     );
 }
 
@@ -506,13 +450,8 @@ fn a_response_that_is_not_utf8_fails_the_run() {
                   time.sleep(60)";
     let command = dir.script("bytes.py", &policy_script("", "'protocol': 1", answer));
     let pipe = policy_pipe(&dir, &command, "30", 2, 2);
-    let ran = proxmo(
-        &dir,
-        &["run", pipe.to_str().unwrap()],
-        Duration::from_secs(60),
-    );
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(ran.stderr.contains("not UTF-8"), "{}", ran.stderr);
+    let ran = run(&dir, &pipe);
+    ran.expect(Some(1), &["not UTF-8"]);
     assert!(!dir.path("rows.jsonl").exists());
 }
 
@@ -637,6 +576,6 @@ fn check_and_graph_never_run_the_commands() {
     }
     // `run` does execute them (touch then fails the handshake): the markers would show it.
     let ran = proxmo(&dir, &["run", pipe], Duration::from_secs(30));
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    ran.expect(Some(1), &[]);
     assert!(marker("bridge-ran").exists());
 }
