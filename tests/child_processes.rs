@@ -97,6 +97,7 @@ impl Ran {
     }
 
     fn expect_rss_below(&self, mib: f64) {
+        println!("peak RSS {:.0} MiB in {:.1} s", self.max_rss_mib, self.seconds);
         assert!(
             self.max_rss_mib < mib,
             "peak RSS {:.0} MiB",
