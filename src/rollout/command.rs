@@ -41,11 +41,9 @@ pub struct CommandPolicy {
 impl CommandPolicy {
     /// Starts the process and checks it speaks the protocol.
     pub fn start(command: &str, benchmark: Benchmark, timeout: Duration) -> Result<Self> {
-        let mut process = ChildProcess::spawn(command, ROLE)
-            .with_context(|| format!("policy.command `{command}`"))?;
-        process
-            .hello(&"policy.command, op `hello`", PROTOCOL_VERSION, timeout)
-            .with_context(|| format!("policy.command `{command}`"))?;
+        // The transport's messages name the command already.
+        let mut process = ChildProcess::spawn(command, ROLE)?;
+        process.hello(&"policy.command, op `hello`", PROTOCOL_VERSION, timeout)?;
         Ok(CommandPolicy {
             process: Mutex::new(process),
             timeout,
