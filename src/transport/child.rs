@@ -1,15 +1,16 @@
-//! One child process spoken to over JSON lines: spawning it in its own process group, tied to
-//! proxmo's life; writing and reading lines within a deadline; keeping its stderr's tail; and
-//! ending it. The rules are in docs/transport.md.
+//! One child process spoken to over JSON lines: starting it, writing and reading lines within
+//! a deadline, reporting failures with its stderr's tail, and ending it. The rules are in
+//! docs/transport.md.
 
 use super::deadline::{format_bytes, Deadline};
-use super::lines::{read_capped_line, LineRead};
+use super::lifetime::{kill_group, tie_to_proxmo, wait_without_reaping};
+use super::pipes::{start_stderr_reader, start_stdout_reader, start_writer, StdoutEvent};
 use super::shell_words::split_command;
 use super::stderr_tail::StderrTail;
 use anyhow::{anyhow, bail, Result};
 use serde_json::Value as Json;
 use std::fmt;
-use std::io::{self, BufReader, Read, Write};
+use std::io;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
@@ -25,13 +26,6 @@ const EXCERPT_CHARS: usize = 200;
 const EXIT_GRACE: Duration = Duration::from_secs(1);
 /// How long a child gets to exit after its stdin is closed, when proxmo is done with it.
 const CLOSE_GRACE: Duration = Duration::from_millis(200);
-
-enum StdoutEvent {
-    Line(Vec<u8>),
-    Eof,
-    TooLong,
-    Failed(String),
-}
 
 /// A child process and the threads that write its stdin and read its stdout and stderr.
 /// Calls are synchronous; any transport failure kills the child and makes every later call
@@ -348,157 +342,4 @@ pub(super) fn excerpt(line: &str) -> String {
     } else {
         format!("{line:?}")
     }
-}
-
-fn start_writer(
-    mut stdin: std::process::ChildStdin,
-    input: Receiver<Vec<u8>>,
-    done: mpsc::Sender<io::Result<()>>,
-) -> io::Result<()> {
-    thread::Builder::new()
-        .name("proxmo-child-stdin".into())
-        .spawn(move || {
-            // Ends when the sender is dropped (closing the child's stdin) or a write fails.
-            for line in input {
-                let result = stdin.write_all(&line).and_then(|_| stdin.flush());
-                let failed = result.is_err();
-                if done.send(result).is_err() || failed {
-                    break;
-                }
-            }
-        })
-        .map(|_| ())
-}
-
-fn start_stdout_reader(
-    stdout: std::process::ChildStdout,
-    lines: SyncSender<StdoutEvent>,
-    cap: usize,
-) -> io::Result<()> {
-    thread::Builder::new()
-        .name("proxmo-child-stdout".into())
-        .spawn(move || {
-            let mut reader = BufReader::with_capacity(1 << 16, stdout);
-            loop {
-                let event = match read_capped_line(&mut reader, cap) {
-                    Ok(LineRead::Line(bytes)) => StdoutEvent::Line(bytes),
-                    Ok(LineRead::Eof) => StdoutEvent::Eof,
-                    Ok(LineRead::TooLong) => StdoutEvent::TooLong,
-                    Err(e) => StdoutEvent::Failed(e.to_string()),
-                };
-                let last = !matches!(event, StdoutEvent::Line(_));
-                if lines.send(event).is_err() || last {
-                    break;
-                }
-            }
-        })
-        .map(|_| ())
-}
-
-fn start_stderr_reader(
-    mut stderr: std::process::ChildStderr,
-    tail: Arc<Mutex<StderrTail>>,
-    done: Arc<AtomicBool>,
-) -> io::Result<()> {
-    thread::Builder::new()
-        .name("proxmo-child-stderr".into())
-        .spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match stderr.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => tail
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push_bytes(&buf[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => break,
-                }
-            }
-            done.store(true, Ordering::SeqCst);
-        })
-        .map(|_| ())
-}
-
-/// Puts the child in its own process group (so proxmo can end it with everything it
-/// started) and, on Linux, asks the kernel to kill it when proxmo dies, even by SIGKILL.
-#[cfg(unix)]
-fn tie_to_proxmo(builder: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    builder.process_group(0);
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: getpid is async-signal-safe and called here, before the fork.
-        let parent = unsafe { libc::getpid() };
-        // SAFETY: the closure runs between fork and exec and calls only async-signal-safe
-        // functions (prctl, getppid), allocating nothing on success.
-        unsafe {
-            builder.pre_exec(move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                // proxmo died before the death signal was armed: do not run orphaned.
-                if libc::getppid() != parent {
-                    return Err(io::Error::other("proxmo exited while starting the child"));
-                }
-                Ok(())
-            });
-        }
-    }
-}
-
-#[cfg(not(unix))]
-fn tie_to_proxmo(_builder: &mut Command) {}
-
-/// Waits up to `grace` for the child to exit, leaving it unreaped; true when it exited.
-#[cfg(target_os = "linux")]
-fn wait_without_reaping(child: &mut Child, grace: Duration) -> bool {
-    let start = Instant::now();
-    loop {
-        // SAFETY: a zeroed siginfo_t is a valid out-parameter for waitid.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: WNOWAIT leaves the child waitable, so `Child::wait` still reaps it.
-        let r = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                child.id() as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-            )
-        };
-        // SAFETY: waitid filled `info` (si_pid is 0 when the child has not exited).
-        if r != 0 || unsafe { info.si_pid() } != 0 {
-            return r == 0;
-        }
-        if start.elapsed() >= grace {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn wait_without_reaping(child: &mut Child, grace: Duration) -> bool {
-    let start = Instant::now();
-    loop {
-        if let Ok(Some(_)) = child.try_wait() {
-            return true;
-        }
-        if start.elapsed() >= grace {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Kills the child's whole process group (the child and whatever it started in it).
-fn kill_group(child: &mut Child) {
-    #[cfg(target_os = "linux")]
-    if let Ok(pgid) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: kill has no memory effects; the group is the unreaped child's own.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
-    }
-    let _ = child.kill();
 }

@@ -10,7 +10,9 @@
 mod call;
 mod child;
 mod deadline;
+mod lifetime;
 mod lines;
+mod pipes;
 mod shell_words;
 mod stderr_tail;
 
