@@ -141,7 +141,8 @@ impl ChildProcess {
         self.failure.as_deref()
     }
 
-    /// The last lines the child wrote to stderr (see [`StderrTail`]).
+    /// The last lines the child wrote to stderr: at most 20, each cut at 400 bytes, the
+    /// unfinished last line (a progress bar's latest state) included.
     pub fn stderr_tail(&self) -> Vec<String> {
         self.stderr
             .lock()
