@@ -141,8 +141,8 @@ impl ChildProcess {
         self.failure.as_deref()
     }
 
-    /// The last lines the child wrote to stderr: at most 20, each cut at 400 bytes, the
-    /// unfinished last line (a progress bar's latest state) included.
+    /// The last 20 complete lines the child wrote to stderr, each cut at 400 bytes, then its
+    /// unfinished line (a progress bar's latest state) if any.
     pub fn stderr_tail(&self) -> Vec<String> {
         self.stderr
             .lock()
