@@ -3,7 +3,7 @@
 
 proxmo (Rust) starts this script as a child process and talks to it over stdin/stdout, one
 JSON object per line in each direction. The full protocol is documented in
-``src/env/bridge.rs``; in short:
+``src/env/bridge/protocol.rs``; in short:
 
     -> {"id": 1, "op": "hello"}
     <- {"id": 1, "ok": true, "protocol": 1, "kinds": [...], "python": "3.11.7"}

@@ -23,3 +23,4 @@ pub mod rollout;
 pub mod run;
 pub mod stage;
 pub mod synthetic;
+pub mod transport;

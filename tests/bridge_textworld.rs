@@ -5,9 +5,10 @@
 //! these tests print "skipped" and pass, unless `PROXMO_REQUIRE_BRIDGE_TESTS=1`, which turns a
 //! missing dependency into a failure (for CI).
 
-use proxmo::env::bridge::{split_command, Bridge, BridgeEnv, BridgeSpec, RewardMode};
+use proxmo::env::bridge::{Bridge, BridgeEnv, BridgeSpec, RewardMode};
 use proxmo::env::{Env, StepOutcome};
 use proxmo::kinds::env::bridge::default_spec;
+use proxmo::transport::split_command;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::Command;

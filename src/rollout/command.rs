@@ -1,5 +1,5 @@
 //! `policy.command`: a language model served by a process of the user's (vLLM, transformers,
-//! an API client), spoken to over the bridge's JSON-lines framing. At every step proxmo
+//! an API client), spoken to over JSON lines (the transport: docs/transport.md). At every step proxmo
 //! builds the paper's prompt for each unfinished rollout, sends them in one request, and
 //! projects each response onto an action (`agent::projection`); a response that breaks the
 //! answer format makes its row invalid, which the advantage stage penalises.
@@ -9,32 +9,41 @@
 //! - `{"id": N, "op": "generate", "prompts": ["...", ...]}` ->
 //!   `{"id": N, "ok": true, "responses": ["...", ...]}` (one response per prompt, in order)
 //! - errors: `{"id": N, "ok": false, "error": {"type": "...", "message": "..."}}`
+//!
+//! Lines must be UTF-8: a line with other bytes ends the run with an error rather than
+//! having them silently replaced (docs/transport.md, "Framing").
 
 use super::policy::{Choice, Policy, Request, Transcript, View};
 use crate::agent::projection::{fallback_chars, project};
 use crate::agent::prompt::{build, task_statement, Benchmark, PromptInput};
-use crate::env::bridge::{Bridge, CallSite};
 use crate::rng::Rng;
-use anyhow::{bail, Context, Result};
+use crate::transport::ChildProcess;
+use anyhow::{bail, Result};
 use serde_json::{json, Map, Value as Json};
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// The protocol version `hello` must return.
+const PROTOCOL_VERSION: i64 = 1;
+/// How the child is named in messages.
+const ROLE: &str = "policy process";
+
 pub struct CommandPolicy {
-    process: Mutex<Bridge>,
+    process: Mutex<ChildProcess>,
+    /// Bounds each call (the handshake and every `generate`).
+    timeout: Duration,
     benchmark: Benchmark,
 }
 
 impl CommandPolicy {
     /// Starts the process and checks it speaks the protocol.
     pub fn start(command: &str, benchmark: Benchmark, timeout: Duration) -> Result<Self> {
-        let mut process = Bridge::spawn(command, timeout)
-            .with_context(|| format!("policy.command `{command}`"))?;
-        process
-            .hello()
-            .with_context(|| format!("policy.command `{command}`"))?;
+        // The transport's messages name the command already.
+        let mut process = ChildProcess::spawn(command, ROLE)?;
+        process.hello(&"policy.command, op `hello`", PROTOCOL_VERSION, timeout)?;
         Ok(CommandPolicy {
             process: Mutex::new(process),
+            timeout,
             benchmark,
         })
     }
@@ -62,7 +71,7 @@ impl CommandPolicy {
             .process
             .lock()
             .map_err(|_| anyhow::anyhow!("policy.command: an earlier call panicked"))?;
-        let response = process.call(&CallSite::op("generate"), request)?;
+        let response = process.call(&"policy.command, op `generate`", request, self.timeout)?;
         let responses = match response.get("responses") {
             Some(Json::Array(items)) => items
                 .iter()

@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 pub use policy::Transcript;
 use policy::{Choice, Decision, Policy, Request, View};
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// One finished episode, for metrics.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,16 +36,42 @@ pub struct Rollouts {
     pub episodes: Vec<Episode>,
 }
 
+/// Task sets up to this size are shuffled whole, which keeps the tasks that seeded runs drew
+/// before larger sets were sampled sparsely; above it a full shuffle would cost memory and
+/// time in proportion to the set (an adapter may report up to a billion tasks).
+const FULL_SHUFFLE_MAX: usize = 1 << 20;
+
 /// `count` distinct task indices out of `n_tasks` (cycling when more are asked for than
-/// exist), the same for the same seed.
+/// exist), the same for the same seed. Memory and time grow with `count`, not `n_tasks`.
 pub fn sample_tasks(n_tasks: usize, count: usize, rng: &mut Rng) -> Vec<usize> {
     let mut out = Vec::with_capacity(count);
     while out.len() < count && n_tasks > 0 {
-        let mut all: Vec<usize> = (0..n_tasks).collect();
-        rng.shuffle(&mut all);
-        out.extend(all.into_iter().take(count - out.len()));
+        let want = (count - out.len()).min(n_tasks);
+        if n_tasks <= FULL_SHUFFLE_MAX {
+            let mut all: Vec<usize> = (0..n_tasks).collect();
+            rng.shuffle(&mut all);
+            out.extend(all.into_iter().take(want));
+        } else {
+            out.extend(draw_distinct(n_tasks, want, rng));
+        }
     }
     out
+}
+
+/// `want` distinct indices of `0..n`, uniformly: the first `want` steps of a forward
+/// Fisher-Yates shuffle, with the few positions it has swapped kept in a map instead of an
+/// `n`-long array.
+fn draw_distinct(n: usize, want: usize, rng: &mut Rng) -> Vec<usize> {
+    let mut swapped: HashMap<usize, usize> = HashMap::with_capacity(2 * want);
+    (0..want)
+        .map(|i| {
+            let j = i + rng.below(n - i);
+            let at_j = swapped.get(&j).copied().unwrap_or(j);
+            let at_i = swapped.get(&i).copied().unwrap_or(i);
+            swapped.insert(j, at_i);
+            at_j
+        })
+        .collect()
 }
 
 /// One rollout in progress.
@@ -197,4 +224,56 @@ fn advance(slot: &mut Slot, choice: Choice, keep_history: bool) -> Result<()> {
     }
     slot.seen = next;
     Ok(())
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_task_sets_keep_the_tasks_seeded_runs_drew() {
+        // Golden values from the full-shuffle sampler every earlier release used.
+        let mut rng = Rng::new(7);
+        assert_eq!(sample_tasks(10, 4, &mut rng), vec![9, 5, 8, 6]);
+        assert_eq!(
+            sample_tasks(3553, 5, &mut rng),
+            vec![683, 1679, 1990, 938, 1675]
+        );
+        let mut rng = Rng::new(42);
+        assert_eq!(sample_tasks(3, 7, &mut rng), vec![1, 0, 2, 1, 2, 0, 2]);
+    }
+
+    #[test]
+    fn huge_task_sets_are_sampled_without_listing_them() {
+        for n in [FULL_SHUFFLE_MAX + 1, 1_000_000_000, usize::MAX] {
+            let a = sample_tasks(n, 1000, &mut Rng::new(3));
+            assert_eq!(
+                a,
+                sample_tasks(n, 1000, &mut Rng::new(3)),
+                "same seed, same tasks"
+            );
+            assert_eq!(a.len(), 1000);
+            assert!(a.iter().all(|&t| t < n));
+            let mut distinct = a.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), 1000, "no task twice in a batch");
+        }
+    }
+
+    #[test]
+    fn sparse_draws_are_uniform_and_distinct() {
+        // Drawing all of a small set is a permutation; the first draw is uniform.
+        let mut rng = Rng::new(5);
+        let mut all = draw_distinct(50, 50, &mut rng);
+        all.sort_unstable();
+        assert_eq!(all, (0..50).collect::<Vec<_>>());
+        let mut counts = [0usize; 4];
+        for _ in 0..40_000 {
+            counts[draw_distinct(4, 2, &mut rng)[0]] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (9_400..10_600).contains(&c)),
+            "{counts:?}"
+        );
+    }
 }

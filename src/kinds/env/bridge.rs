@@ -11,12 +11,10 @@ use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Range, Role, StageConfig, StageSchema,
     Value,
 };
+use crate::transport::MAX_TIMEOUT_S;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use std::time::Duration;
-
-/// The longest timeout a call may be given: a day.
-const TIMEOUT_CAP_S: f64 = 86_400.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -96,7 +94,7 @@ stage_kind!(
 
 fn seconds_param(name: &'static str, default: f64, doc: &'static str) -> ParamSpec {
     ParamSpec::new(name, ParamType::Float, ParamDefault::float(default), doc)
-        .range(Range::left_open(0.0, TIMEOUT_CAP_S))
+        .range(Range::left_open(0.0, MAX_TIMEOUT_S))
 }
 
 fn schema() -> StageSchema {

@@ -9,6 +9,7 @@ use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Range, Role, StageConfig, StageSchema,
 };
+use crate::transport::MAX_TIMEOUT_S;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -54,9 +55,9 @@ fn schema() -> StageSchema {
                 "timeout_s",
                 ParamType::Float,
                 ParamDefault::float(600.0),
-                "longest wait for one batch of responses",
+                "longest wait for one batch of responses (sending the prompts included)",
             )
-            .range(Range::left_open(0.0, 86_400.0)),
+            .range(Range::left_open(0.0, MAX_TIMEOUT_S)),
         ],
     }
 }
