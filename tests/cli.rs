@@ -1,26 +1,11 @@
 //! The `proxmo` binary end to end: exit codes, `check`, `stages`, `graph`, and `run` on the
 //! advantage pipeline with each `--set` switch doing what it says.
 
+mod common;
+
+use common::{proxmo, temp_dir, text};
 use serde_json::Value as Json;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn proxmo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_proxmo"))
-        .args(args)
-        .output()
-        .expect("the proxmo binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("proxmo-cli-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::path::Path;
 
 #[test]
 fn check_accepts_the_shipped_pipelines() {

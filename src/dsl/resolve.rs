@@ -438,18 +438,6 @@ impl<'a> Resolver<'a> {
         decl: &PipelineDecl,
         overrides: &[Param],
     ) -> Option<BTreeMap<String, Value>> {
-        for section in &decl.sections {
-            self.errors.push(
-                Diagnostic::at(
-                    section.name.span,
-                    format!(
-                        "unknown section `{}` in pipeline `{}`",
-                        section.name.name, decl.name.name
-                    ),
-                )
-                .help("pipelines take settings (`seed = 1`) but no sections yet"),
-            );
-        }
         let schema = StageSchema {
             kind: "pipeline",
             role: Role::Source,
@@ -457,7 +445,7 @@ impl<'a> Resolver<'a> {
             params: registry::pipeline_settings(),
         };
         let mut params = BTreeMap::new();
-        let mut ok = decl.sections.is_empty();
+        let mut ok = true;
         for p in &decl.settings {
             if params.insert(p.name.name.clone(), p.clone()).is_some() {
                 self.errors.push(
