@@ -193,7 +193,8 @@ fn each_set_switch_does_what_it_says() {
     let step = column(&base, "step_advantage");
     let total = column(&base, "advantage");
 
-    // psa = false: the step level falls back to exact-match clusters (SPEC section 4.6):
+    // psa = false: the step level falls back to exact-match clusters
+    // (docs/estimators.md, section 4.2):
     // a row whose observation is unique in its group has no peers, so a zero step advantage.
     let no_psa = run_advantage("no_psa", &["credit.psa=false"]);
     assert_eq!(column(&no_psa, "episode_advantage"), episode);

@@ -1,5 +1,5 @@
-//! Putting the levels together: `A = A~^E + omega * A^S` (SPEC section 5), with the
-//! per-batch diagnostics users watch.
+//! Putting the levels together: `A = A~^E + omega * A^S` (docs/estimators.md, section 5),
+//! with the per-batch diagnostics users watch.
 
 use super::anchor_groups::singleton_share;
 use super::episode::{episode_advantages, mean_group_success};

@@ -1,4 +1,4 @@
-//! Episode-level advantages of every row (SPEC sections 3 and 6).
+//! Episode-level advantages of every row (docs/estimators.md, sections 3 and 7).
 
 use super::estimator::{EpisodeRule, Estimator, Profile};
 use super::psc::Psc;

@@ -1,5 +1,6 @@
 //! An advantage estimator, fully specified: which episode-level rule, which step-level rule,
-//! and every knob of SPEC section 6. Stages build one from their `.pipe` parameters.
+//! and every knob of the profiles (docs/estimators.md, section 7). Stages build one from
+//! their `.pipe` parameters.
 
 use super::anchor_groups::Matching;
 use super::backend::Device;
@@ -8,7 +9,7 @@ use super::stats::StdKind;
 use crate::pipeline::value::Params;
 use anyhow::{bail, Result};
 
-/// Which reading of the method (SPEC section 6).
+/// Which reading of the method (docs/estimators.md, section 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
     /// The paper's text: episode statistics over trajectories, population std, the invalid

@@ -1,4 +1,5 @@
-//! ProxMO's episode-level modulation, the polarized signal controller (SPEC section 3).
+//! ProxMO's episode-level modulation, the polarized signal controller
+//! (docs/estimators.md, section 3.3).
 
 /// PSC knobs: weights lie in `[1 - beta / 2, 1 + beta / 2]`.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,4 +1,4 @@
-//! PSA's soft baseline on the CPU (SPEC section 4, steps 2-4):
+//! PSA's soft baseline on the CPU (docs/estimators.md, section 4.2, steps 2-4):
 //! `B_i = sum_j softmax_j(sim(i, j) / tau) * R_j` over the rows `j` of `i`'s group.
 //!
 //! This is attention with queries = keys = TF-IDF rows and values = step returns, restricted

@@ -1,4 +1,5 @@
-//! Mean and standard deviation with the two conventions SPEC section 6 pins.
+//! Mean and standard deviation with the two conventions of the profiles
+//! (docs/estimators.md, section 7).
 
 /// Which standard deviation: the paper's population std (divide by n), or the released
 /// code's unbiased one (divide by n - 1; a single value has std 1 and mean 0 there).

@@ -1,5 +1,5 @@
-//! Step-level advantages (SPEC section 4): GiGPO's matched anchor groups, or ProxMO's
-//! soft baseline over TF-IDF-similar rows.
+//! Step-level advantages (docs/estimators.md, section 4): GiGPO's matched anchor groups, or
+//! ProxMO's soft baseline over TF-IDF-similar rows.
 
 use super::anchor_groups::{clusters, Matching};
 use super::backend::{self, BackendReport, Device};

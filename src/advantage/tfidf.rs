@@ -1,7 +1,8 @@
 //! TF-IDF vectors of anchor observations, matching scikit-learn's
-//! `TfidfVectorizer(max_features=...)` defaults (SPEC section 4): lowercase, tokens
-//! `(?u)\b\w\w+\b`, vocabulary = the `max_features` terms with the highest corpus term
-//! frequency (ties broken by term order), smooth idf, raw counts times idf, L2-normalised.
+//! `TfidfVectorizer(max_features=...)` defaults (docs/estimators.md, section 4.2):
+//! lowercase, tokens `(?u)\b\w\w+\b`, vocabulary = the `max_features` terms with the
+//! highest corpus term frequency (ties broken by term order), smooth idf, raw counts times
+//! idf, L2-normalised.
 
 use regex::Regex;
 use std::collections::HashMap;

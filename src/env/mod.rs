@@ -26,7 +26,7 @@ pub struct StepOutcome {
     pub score: f64,
     /// Actions the environment accepts now, sorted.
     pub admissible: Vec<String>,
-    /// The anchor observation ProxMO compares states by (SPEC section 4).
+    /// The anchor observation ProxMO compares states by (docs/estimators.md, section 1).
     pub anchor: String,
 }
 

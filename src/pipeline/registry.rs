@@ -23,14 +23,14 @@ fn string(x: &str) -> Default {
 const PROFILES: &[&str] = &["paper", "reference"];
 const DEVICES: &[&str] = &["auto", "cpu", "gpu"];
 
-/// Parameters every advantage estimator shares (SPEC sections 1, 2, 5, 6).
+/// Parameters every advantage estimator shares (docs/estimators.md, sections 2, 6, 7 and 8).
 fn common_advantage_params() -> Vec<ParamSpec> {
     vec![
         ParamSpec::new(
             "profile",
             ParamType::Choice(PROFILES),
             string("paper"),
-            "which reading of the method: the paper's text or the released code (SPEC section 6)",
+            "which reading of the method: the paper's text or the released code (docs/estimators.md)",
         ),
         ParamSpec::new(
             "gamma",
