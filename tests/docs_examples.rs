@@ -154,7 +154,11 @@ fn both_kinds_of_example_are_present() {
         .iter()
         .filter(|e| !directives(&e.source, "error").is_empty())
         .count();
-    assert!(refused >= 3 && refused < all.len(), "{refused} of {}", all.len());
+    assert!(
+        refused >= 3 && refused < all.len(),
+        "{refused} of {}",
+        all.len()
+    );
     assert!(
         all.iter().any(|e| e.output.is_some()),
         "no example shows its exact output"
