@@ -456,15 +456,11 @@ fn schema_matches_brief() {
 }
 
 #[test]
-fn runs_in_the_parallel_runner() {
-    use proxmo::env::{reset_all, step_all};
+fn instances_reset_to_one_task_play_alike() {
     let mut envs: Vec<Box<dyn Env>> = (0..4)
         .map(|_| Box::new(AlfWorld::new(Split::ValidUnseen, 0)) as Box<dyn Env>)
         .collect();
-    let first: Vec<StepOutcome> = reset_all(&mut envs, &[3, 3, 3, 3])
-        .into_iter()
-        .map(|r| r.unwrap())
-        .collect();
+    let first: Vec<StepOutcome> = envs.iter_mut().map(|e| e.reset(3).unwrap()).collect();
     assert!(
         first.windows(2).all(|w| w[0] == w[1]),
         "group members share the task"
@@ -472,10 +468,7 @@ fn runs_in_the_parallel_runner() {
     let plan = AlfWorld::new(Split::ValidUnseen, 0).expert_plan(3);
     let mut last = Vec::new();
     for cmd in &plan {
-        last = step_all(&mut envs, &vec![cmd.clone(); 4])
-            .into_iter()
-            .map(|r| r.unwrap())
-            .collect();
+        last = envs.iter_mut().map(|e| e.step(cmd).unwrap()).collect();
     }
     assert!(last.iter().all(|o| o.won && o.done && o.reward == 10.0));
 }

@@ -47,13 +47,3 @@ pub fn load_pipelines(
         })
     }
 }
-
-/// The one pipeline `proxmo run` runs: `name`, or the file's only pipeline.
-pub fn load_pipeline(
-    path: &Path,
-    name: Option<&str>,
-    sets: &[String],
-) -> Result<ResolvedPipeline, Diagnostics> {
-    let mut pipelines = load_pipelines(path, Selection::One(name.map(str::to_string)), sets)?;
-    Ok(pipelines.remove(0))
-}

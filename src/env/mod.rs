@@ -1,6 +1,5 @@
-//! Environments: the `Env` trait every environment implements, and a runner that steps many
-//! environments in parallel. Built-in ALFWorld and WebShop, and the bridge to external ones,
-//! live in submodules.
+//! Environments: the `Env` trait every environment implements. Built-in ALFWorld and
+//! WebShop, and the bridge to external ones, live in submodules.
 
 pub mod alfworld;
 pub mod bridge;
@@ -9,7 +8,10 @@ pub mod webshop;
 use crate::pipeline::schema::StageSchema;
 use crate::pipeline::value::Params;
 use anyhow::Result;
-use rayon::prelude::*;
+
+/// The slot a template action leaves for the agent's own text, as in WebShop's
+/// `search[<your query>]`: a policy fills it before acting.
+pub const QUERY_SLOT: &str = "<your query>";
 
 /// What an environment returns after a reset or a step.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,22 +98,6 @@ pub fn factory(kind: &str, params: &Params) -> Result<EnvFactory> {
         group_size,
         make,
     })
-}
-
-/// Steps every environment with its action, in parallel; result `i` belongs to `envs[i]`.
-pub fn step_all(envs: &mut [Box<dyn Env>], actions: &[String]) -> Vec<Result<StepOutcome>> {
-    envs.par_iter_mut()
-        .zip(actions.par_iter())
-        .map(|(env, action)| env.step(action))
-        .collect()
-}
-
-/// Resets every environment to its task, in parallel; result `i` belongs to `envs[i]`.
-pub fn reset_all(envs: &mut [Box<dyn Env>], tasks: &[usize]) -> Vec<Result<StepOutcome>> {
-    envs.par_iter_mut()
-        .zip(tasks.par_iter())
-        .map(|(env, &task)| env.reset(task))
-        .collect()
 }
 
 /// The stage schemas of the environment kinds (`env.*`).

@@ -135,19 +135,9 @@ fn probe_now() -> Probe {
     }
 }
 
-/// Every adapter found, best first (probed once per process).
-pub fn adapters() -> Vec<AdapterSummary> {
-    probe().adapters.iter().map(|(_, s)| s.clone()).collect()
-}
-
 /// The adapter the GPU path would use, if any.
 pub fn best_adapter() -> Option<AdapterSummary> {
     probe().adapters.first().map(|(_, s)| s.clone())
-}
-
-/// Description of the adapter the GPU path would use (`None` when there is none).
-pub fn adapter_name() -> Option<String> {
-    best_adapter().map(|s| s.describe())
 }
 
 /// True when a real (non-CPU) GPU adapter exists.

@@ -3,7 +3,7 @@
 //! built yet.
 
 use crate::agent::prompt::guess_task_statement;
-use crate::env::StepOutcome;
+use crate::env::{StepOutcome, QUERY_SLOT};
 use crate::pipeline::schema::{Default, ParamSpec, ParamType, Role, StageSchema};
 use crate::pipeline::value::{Params, StageValue, Value};
 use crate::rng::Rng;
@@ -128,8 +128,6 @@ pub fn fill_template(action: &str, view: &View) -> String {
     }
     action.replace(QUERY_SLOT, &guess_task_statement(view.task))
 }
-
-const QUERY_SLOT: &str = "<your query>";
 
 /// Uniform over the admissible actions, minus an exclusion list. A template slot such as
 /// WebShop's `search[<your query>]` is filled with the task statement.
