@@ -16,4 +16,5 @@ pub mod pipeline;
 pub mod report;
 pub mod rng;
 pub mod rollout;
+pub mod stats;
 pub mod synthetic;

@@ -15,5 +15,5 @@ pub mod stats;
 pub mod step;
 pub mod tfidf;
 
-pub use compute::{compute, Advantages, Diagnostics};
+pub use compute::{compute, Advantages, BatchDiagnostics};
 pub use estimator::{EpisodeRule, Estimator, Profile, StepRule};

@@ -6,16 +6,6 @@ use crate::rollout::Rollouts;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 
-pub fn mean_std(xs: &[f64]) -> (f64, f64) {
-    if xs.is_empty() {
-        return (0.0, 0.0);
-    }
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-    (mean, var.sqrt())
-}
-
 /// Success rate, score and episode length, overall and per task kind.
 pub fn add_episode_metrics(record: &mut Map<String, Json>, played: &Rollouts, seconds: f64) {
     let episodes = &played.episodes;

@@ -4,16 +4,17 @@
 //!   for `iterations` batches, optionally followed by `update.pg`, which trains a trainable
 //!   policy (`policy.linear`) on the advantages after every batch.
 
-use super::metrics::{add_episode_metrics, iteration_line, mean_std};
+use super::metrics::{add_episode_metrics, iteration_line};
 use super::resolved::{ResolvedPipeline, ResolvedStage};
 use super::schema::Role;
 use super::value::Value;
-use crate::advantage::{compute, Advantages, Diagnostics, Estimator};
+use crate::advantage::{compute, Advantages, BatchDiagnostics, Estimator};
 use crate::data::jsonl::{number, read_rows, with_advantages, write_objects, JsonlRows};
 use crate::data::InvalidInput;
 use crate::env::{factory, EnvFactory};
 use crate::rng::Rng;
 use crate::rollout::{collect, policy, sample_tasks, Rollouts};
+use crate::stats::{mean_std, StdKind};
 use anyhow::{bail, Result};
 use serde_json::{Map, Value as Json};
 use std::path::PathBuf;
@@ -26,7 +27,7 @@ pub struct RunSummary {
     pub iterations: usize,
     pub output: Option<PathBuf>,
     /// Diagnostics of the last batch.
-    pub diagnostics: Diagnostics,
+    pub diagnostics: BatchDiagnostics,
     pub seconds: f64,
 }
 
@@ -340,7 +341,7 @@ fn credit_batch(
     record.insert("mean_group_success".into(), number(d.mean_group_success));
     record.insert("psc_weight_min".into(), number(d.psc_weight_min));
     record.insert("psc_weight_max".into(), number(d.psc_weight_max));
-    let (mean, std) = mean_std(&adv.advantage);
+    let (mean, std) = mean_std(&adv.advantage, StdKind::Population);
     record.insert("advantage_mean".into(), number(mean));
     record.insert("advantage_std".into(), number(std));
     record.insert("advantage_ms".into(), number(millis));
