@@ -672,6 +672,10 @@ fn distractors_and_parallel_envs() {
     let instr = shop.goal(Split::Train, 5).unwrap().instruction.clone();
     let search = format!("search[{instr}]");
     for env in &mut envs {
-        assert!(env.step(&search).unwrap().anchor.starts_with("Back to Search"));
+        assert!(env
+            .step(&search)
+            .unwrap()
+            .anchor
+            .starts_with("Back to Search"));
     }
 }

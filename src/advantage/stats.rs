@@ -1,8 +1,8 @@
 //! Mean and standard deviation with the two conventions of the profiles
 //! (docs/estimators.md, section 7).
 
-pub use crate::stats::StdKind;
 use crate::stats::mean_std;
+pub use crate::stats::StdKind;
 
 /// Mean and std of one group's values: the paper's population std, or the released code's
 /// unbiased one, which gives a single value mean 0 and std 1.
