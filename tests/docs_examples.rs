@@ -9,8 +9,8 @@
 
 mod common;
 
-use common::{temp_dir, text};
-use std::path::{Path, PathBuf};
+use common::{files_with_extension, temp_dir, text};
+use std::path::Path;
 use std::process::Command;
 
 struct Example {
@@ -48,14 +48,8 @@ fn fenced_blocks(text: &str) -> Vec<(String, usize, String)> {
 }
 
 fn examples() -> Vec<Example> {
-    let mut docs: Vec<PathBuf> = std::fs::read_dir("docs")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    docs.sort();
     let mut out = Vec::new();
-    for doc in docs {
+    for doc in files_with_extension("docs", "md") {
         let blocks = fenced_blocks(&std::fs::read_to_string(&doc).unwrap());
         for (k, (lang, line, body)) in blocks.iter().enumerate() {
             if lang != "pipe" {

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use proxmo::rng::Rng;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Runs the `proxmo` binary built for these tests, from the repository root.
@@ -28,6 +28,17 @@ pub fn temp_dir(name: &str) -> PathBuf {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The files of `dir` whose name ends in `.{extension}`, sorted.
+pub fn files_with_extension(dir: impl AsRef<Path>, extension: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    files.sort();
+    files
 }
 
 /// `text` with 1 to `max_edits` random single-character deletions, insertions or
