@@ -16,5 +16,6 @@ pub mod pipeline;
 pub mod report;
 pub mod rng;
 pub mod rollout;
+pub mod sparse;
 pub mod stats;
 pub mod synthetic;

@@ -5,12 +5,13 @@
 //! `PROXMO_REQUIRE_GPU_TESTS=1`, in which case it fails.
 
 use proxmo::advantage::backend::{self, Device};
-use proxmo::advantage::soft_baseline::{soft_baseline_cpu, SoftBaselineProblem};
-use proxmo::advantage::tfidf::{fit_transform, SparseRows};
+use proxmo::advantage::soft_baseline::soft_baseline_cpu;
+use proxmo::advantage::tfidf::fit_transform;
 use proxmo::advantage::{compute, Estimator};
 use proxmo::batch::Batch;
 use proxmo::pipeline::registry::params_with_defaults;
 use proxmo::pipeline::value::Value;
+use proxmo::sparse::{SoftBaselineProblem, SparseRows};
 
 const TOL: f64 = 1e-4;
 

@@ -1,8 +1,9 @@
 //! TF-IDF and the soft baseline against numbers computed with scikit-learn and numpy
 //! (tests/reference/make_tfidf_expected.py wrote tests/reference/tfidf_expected.json).
 
-use proxmo::advantage::soft_baseline::{soft_baseline_cpu, SoftBaselineProblem};
-use proxmo::advantage::tfidf::{fit_transform, SparseRows, Vocabulary};
+use proxmo::advantage::soft_baseline::soft_baseline_cpu;
+use proxmo::advantage::tfidf::{fit_transform, Vocabulary};
+use proxmo::sparse::{SoftBaselineProblem, SparseRows};
 use serde_json::Value;
 
 fn expected() -> Value {

@@ -7,8 +7,9 @@
 //! - `auto`: the GPU only when a real (non-CPU) adapter exists and the batch has at least
 //!   [`AUTO_GPU_MIN_ROWS`] rows; otherwise the CPU. Never picks a software adapter.
 
-use super::soft_baseline::{soft_baseline_cpu, SoftBaselineProblem};
+use super::soft_baseline::soft_baseline_cpu;
 use crate::gpu;
+use crate::sparse::SoftBaselineProblem;
 use anyhow::{bail, Context as _, Result};
 
 /// Smallest batch (in rows) that `device = "auto"` sends to a real GPU.

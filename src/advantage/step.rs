@@ -3,10 +3,10 @@
 
 use super::anchor_groups::{clusters, Matching};
 use super::backend::{self, BackendReport, Device};
-use super::soft_baseline::SoftBaselineProblem;
 use super::stats::{normalize, StdKind};
 use super::tfidf::fit_transform;
 use crate::batch::Batch;
+use crate::sparse::SoftBaselineProblem;
 use anyhow::Result;
 
 /// `A^S` of every row under GiGPO: return minus its cluster's mean (over the std when

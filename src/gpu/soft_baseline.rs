@@ -7,7 +7,7 @@
 //! the other on the same (grow-only, reused) buffers.
 
 use super::context::{self, GpuContext};
-use crate::advantage::soft_baseline::SoftBaselineProblem;
+use crate::sparse::SoftBaselineProblem;
 use anyhow::{anyhow, bail, ensure, Result};
 use bytemuck::{Pod, Zeroable};
 use std::ops::Range;
@@ -549,7 +549,7 @@ fn validate_or_empty(problem: &SoftBaselineProblem) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::advantage::tfidf::SparseRows;
+    use crate::sparse::SparseRows;
 
     fn problem(group_sizes: &[usize], nnz_per_row: u32) -> SoftBaselineProblem {
         let n: usize = group_sizes.iter().sum();
