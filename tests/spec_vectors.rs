@@ -71,34 +71,27 @@ fn two_trajectory_batch() -> Batch {
 }
 
 #[test]
-fn gigpo_reference_vector_mean_norm() {
-    let est = estimator(
-        "advantage.gigpo",
-        &[
-            ("profile", Value::Str("reference".into())),
-            ("norm", Value::Str("mean_norm".into())),
-        ],
-    );
-    let adv = compute(&two_trajectory_batch(), &est).unwrap();
-    assert_close(&adv.step_return, &[9.025, 9.5, 10.0, 0.0, 0.0], 1e-12);
-    assert_close(&adv.advantage, &[8.5125, 4.0, 4.0, -10.5125, -6.0], 1e-9);
-}
-
-#[test]
-fn gigpo_reference_vector_mean_std_norm() {
-    let est = estimator(
-        "advantage.gigpo",
-        &[
-            ("profile", Value::Str("reference".into())),
-            ("norm", Value::Str("mean_std_norm".into())),
-        ],
-    );
-    let adv = compute(&two_trajectory_batch(), &est).unwrap();
-    assert_close(
-        &adv.advantage,
-        &[1.437403, 0.730297, 0.730297, -1.802552, -1.095445],
-        1e-6,
-    );
+fn gigpo_reference_vectors() {
+    let cases: [(&str, [f64; 5], f64); 2] = [
+        ("mean_norm", [8.5125, 4.0, 4.0, -10.5125, -6.0], 1e-9),
+        (
+            "mean_std_norm",
+            [1.437403, 0.730297, 0.730297, -1.802552, -1.095445],
+            1e-6,
+        ),
+    ];
+    for (norm, expected, tol) in cases {
+        let est = estimator(
+            "advantage.gigpo",
+            &[
+                ("profile", Value::Str("reference".into())),
+                ("norm", Value::Str(norm.into())),
+            ],
+        );
+        let adv = compute(&two_trajectory_batch(), &est).unwrap();
+        assert_close(&adv.step_return, &[9.025, 9.5, 10.0, 0.0, 0.0], 1e-12);
+        assert_close(&adv.advantage, &expected, tol);
+    }
 }
 
 #[test]
