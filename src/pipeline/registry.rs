@@ -94,7 +94,7 @@ fn psc_params() -> Vec<ParamSpec> {
             "beta",
             ParamType::Float,
             Default::Derived("0.1 (paper) or 0.2164 (reference)"),
-            "PSC strength: weights lie in [1 - 0.231 beta, 1 + 0.231 beta] (0.231 = s(1) - 0.5)",
+            "PSC strength: weights lie in [1 - 0.231 beta, 1 + 0.231 beta] (0.231 = sigmoid(1) - 0.5)",
         )
         .range(Range::at_least(0.0)),
     ]
