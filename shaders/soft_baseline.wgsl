@@ -1,4 +1,4 @@
-// PSA soft baseline (SPEC section 4), fused: one invocation per query row.
+// PSA soft baseline (docs/estimators.md, section 4.2), fused: one invocation per query row.
 //
 // For query row i in group g: B_i = sum_j softmax_j(sim(i, j) / tau) * R_j over the rows j of
 // g (only rows with the same step index when `align_steps` is set). Rows are L2-normalised

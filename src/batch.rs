@@ -1,4 +1,4 @@
-//! The Batch: step rows grouped into trajectories and groups (SPEC section 1).
+//! The Batch: step rows grouped into trajectories and groups (docs/estimators.md, section 1).
 //!
 //! Rows keep the order they arrived in (so output can preserve input order); trajectories
 //! and groups index into them. Every index is validated when the batch is built, so code

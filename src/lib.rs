@@ -21,6 +21,8 @@ pub mod report;
 pub mod rng;
 pub mod rollout;
 pub mod run;
+pub mod sparse;
 pub mod stage;
+pub mod stats;
 pub mod synthetic;
 pub mod transport;

@@ -455,7 +455,7 @@ fn schema_matches_brief() {
 }
 
 #[test]
-fn runs_in_the_parallel_runner() {
+fn instances_reset_to_one_task_play_alike() {
     let mut envs: Vec<Box<dyn Env>> = (0..4)
         .map(|_| Box::new(AlfWorld::new(Split::ValidUnseen, 0)) as Box<dyn Env>)
         .collect();

@@ -1,26 +1,11 @@
 //! The `proxmo` binary end to end: exit codes, `check`, `stages`, `graph`, and `run` on the
 //! advantage pipeline with each `--set` switch doing what it says.
 
+mod common;
+
+use common::{proxmo, temp_dir, text};
 use serde_json::Value as Json;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn proxmo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_proxmo"))
-        .args(args)
-        .output()
-        .expect("the proxmo binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("proxmo-cli-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::path::Path;
 
 #[test]
 fn check_accepts_the_shipped_pipelines() {
@@ -208,7 +193,8 @@ fn each_set_switch_does_what_it_says() {
     let step = column(&base, "step_advantage");
     let total = column(&base, "advantage");
 
-    // psa = false: the step level falls back to exact-match clusters (SPEC section 4.6):
+    // psa = false: the step level falls back to exact-match clusters
+    // (docs/estimators.md, section 4.2):
     // a row whose observation is unique in its group has no peers, so a zero step advantage.
     let no_psa = run_advantage("no_psa", &["credit.psa=false"]);
     assert_eq!(column(&no_psa, "episode_advantage"), episode);

@@ -38,13 +38,7 @@ fn expectation(path: &Path) -> Expectation {
 }
 
 fn bad_fixtures() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir("tests/pipes/bad")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pipe"))
-        .collect();
-    files.sort();
-    files
+    common::files_with_extension("tests/pipes/bad", "pipe")
 }
 
 fn first_error(path: &Path, sets: &[String]) -> (Located, String) {
@@ -119,12 +113,7 @@ fn all_errors_of_a_file_are_reported_in_one_run() {
 fn no_prefix_of_any_file_panics() {
     let mut files = bad_fixtures();
     for dir in ["pipelines", "pipelines/lib", "tests/pipes/good"] {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let p = entry.unwrap().path();
-            if p.extension().is_some_and(|e| e == "pipe") {
-                files.push(p);
-            }
-        }
+        files.extend(common::files_with_extension(dir, "pipe"));
     }
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();

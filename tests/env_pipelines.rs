@@ -1,26 +1,11 @@
 //! `env -> rollout -> advantage -> sinks` pipelines and `proxmo play`, through the binary.
 
+mod common;
+
+use common::{proxmo, temp_dir, text};
 use proxmo::env::alfworld::{AlfWorld, Split};
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-
-fn proxmo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_proxmo"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("proxmo-envpipe-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Runs a shipped env pipeline small; returns (rows file text, metrics file text).
 fn run_small(pipeline: &str, name: &str, seed: u64) -> (String, String) {

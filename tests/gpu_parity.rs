@@ -6,11 +6,12 @@
 
 use proxmo::advantage::backend::{self, Device};
 use proxmo::advantage::compute;
-use proxmo::advantage::soft_baseline::{soft_baseline_cpu, SoftBaselineProblem};
-use proxmo::advantage::tfidf::{fit_transform, SparseRows};
+use proxmo::advantage::soft_baseline::soft_baseline_cpu;
+use proxmo::advantage::tfidf::fit_transform;
 use proxmo::batch::Batch;
 use proxmo::kinds::advantage::estimator;
 use proxmo::kinds::params_with_defaults;
+use proxmo::sparse::{SoftBaselineProblem, SparseRows};
 use proxmo::stage::Value;
 
 const TOL: f64 = 1e-4;

@@ -5,10 +5,12 @@ use std::path::Path;
 
 /// Top-level modules by layer, lowest first (docs/architecture.md).
 const LAYERS: &[&[&str]] = &[
-    &["error", "rng", "stage", "batch"],
+    &["error", "rng", "stats", "stage", "batch"],
     &[
+        "sparse",
         "advantage",
         "gpu",
+        "transport",
         "env",
         "agent",
         "data",

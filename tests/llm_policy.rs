@@ -3,15 +3,11 @@
 //! checks the protocol, the prompts proxmo builds, the projection of responses and the
 //! validity flags, not a model.
 
-use serde_json::Value;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("proxmo-llm-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{temp_dir, text};
+use serde_json::Value;
+use std::process::{Command, Output};
 
 /// Writes a pipeline with `env` and a command policy, runs it, returns (output, rows).
 fn run(name: &str, env: &str, command: &str) -> (Output, Vec<Value>) {
@@ -44,10 +40,6 @@ fn run(name: &str, env: &str, command: &str) -> (Output, Vec<Value>) {
     (out, rows)
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 #[test]
 fn alfworld_rollouts_carry_prompts_responses_and_validity() {
     let (out, rows) = run(
@@ -55,7 +47,7 @@ fn alfworld_rollouts_carry_prompts_responses_and_validity() {
         "env.alfworld { group_size = 2, max_steps = 6 }",
         "python3 python/scripted_policy.py --malformed-every 5",
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(rows.len(), 2 * 2 * 6, "2 tasks x 2 rollouts x 6 steps");
     for r in &rows {
         let prompt = r["prompt"].as_str().unwrap();
@@ -84,7 +76,7 @@ fn webshop_prompts_list_actions_and_searches_go_through() {
         "env.webshop { group_size = 2 }",
         "python3 python/scripted_policy.py",
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let first = rows.iter().find(|r| r["step"].as_u64() == Some(0)).unwrap();
     let prompt = first["prompt"].as_str().unwrap();
     assert!(
@@ -110,7 +102,7 @@ fn a_model_process_that_dies_is_named_in_the_error() {
         "python3 -c 'import sys; sys.exit(4)'",
     );
     assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let err = text(&out.stderr);
     assert!(
         err.contains("policy.command") && err.contains("hello"),
         "{err}"
@@ -136,8 +128,8 @@ fn a_model_process_that_answers_wrongly_is_an_error() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("prompts but 0 responses"),
+        text(&out.stderr).contains("prompts but 0 responses"),
         "{}",
-        stderr(&out)
+        text(&out.stderr)
     );
 }

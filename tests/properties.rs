@@ -117,7 +117,8 @@ fn grpo_advantages_sum_to_zero_within_a_group() {
                         .map(|&t| adv.episode_advantage[batch.trajectories[t].rows[0]])
                         .sum()
                 } else if batch.group_rows(g).count() == 1 {
-                    // The released code gives a one-row group mean 0 and std 1 (SPEC 7).
+                    // The released code gives a one-row group mean 0 and std 1
+                    // (docs/estimators.md, section 7).
                     continue;
                 } else {
                     batch.group_rows(g).map(|r| adv.episode_advantage[r]).sum()
@@ -151,7 +152,7 @@ fn identical_outcomes_give_zero_episode_advantage() {
                 let est = estimator(kind, &[("profile", Value::Str(profile.into()))]);
                 let adv = compute(&batch, &est).unwrap();
                 // Except, in the released code's profile, a group of a single row, which
-                // gets mean 0 and std 1 there (SPEC section 7).
+                // gets mean 0 and std 1 there (docs/estimators.md, section 7).
                 let lone_row = |r: usize| batch.group_rows(batch.rows[r].group).count() == 1;
                 assert!(
                     (0..batch.rows.len()).all(|r| adv.episode_advantage[r] == 0.0

@@ -1,4 +1,4 @@
-//! The test vectors of SPEC.md, kept as tests.
+//! The hand-checked vectors of docs/estimators.md (section 10), kept as tests.
 
 use proxmo::advantage::psc::Psc;
 use proxmo::advantage::{compute, Estimator};
@@ -35,7 +35,7 @@ fn assert_close(actual: &[f64], expected: &[f64], tol: f64) {
 }
 
 #[test]
-fn psc_weight_table_of_section_3() {
+fn psc_weight_table() {
     let psc = Psc {
         alpha: 4.0,
         beta: 0.1,
@@ -58,8 +58,9 @@ fn reference_beta_is_derived_from_the_target_range() {
     assert!((Psc::reference_beta() - 0.2164).abs() < 1e-4);
 }
 
-/// SPEC section 7: A = [s0, s1, s2] rewards [0, 0, 10]; B = [s0, s3] rewards [0, 0].
-fn section_7_batch() -> Batch {
+/// docs/estimators.md, section 10: A = [s0, s1, s2] rewards [0, 0, 10];
+/// B = [s0, s3] rewards [0, 0].
+fn two_trajectory_batch() -> Batch {
     Batch::from_rows(vec![
         row("g", "A", 0, "s0", 0.0),
         row("g", "A", 1, "s1", 0.0),
@@ -71,34 +72,27 @@ fn section_7_batch() -> Batch {
 }
 
 #[test]
-fn gigpo_reference_vector_mean_norm() {
-    let est = estimator(
-        "advantage.gigpo",
-        &[
-            ("profile", Value::Str("reference".into())),
-            ("norm", Value::Str("mean_norm".into())),
-        ],
-    );
-    let adv = compute(&section_7_batch(), &est).unwrap();
-    assert_close(&adv.step_return, &[9.025, 9.5, 10.0, 0.0, 0.0], 1e-12);
-    assert_close(&adv.advantage, &[8.5125, 4.0, 4.0, -10.5125, -6.0], 1e-9);
-}
-
-#[test]
-fn gigpo_reference_vector_mean_std_norm() {
-    let est = estimator(
-        "advantage.gigpo",
-        &[
-            ("profile", Value::Str("reference".into())),
-            ("norm", Value::Str("mean_std_norm".into())),
-        ],
-    );
-    let adv = compute(&section_7_batch(), &est).unwrap();
-    assert_close(
-        &adv.advantage,
-        &[1.437403, 0.730297, 0.730297, -1.802552, -1.095445],
-        1e-6,
-    );
+fn gigpo_reference_vectors() {
+    let cases: [(&str, [f64; 5], f64); 2] = [
+        ("mean_norm", [8.5125, 4.0, 4.0, -10.5125, -6.0], 1e-9),
+        (
+            "mean_std_norm",
+            [1.437403, 0.730297, 0.730297, -1.802552, -1.095445],
+            1e-6,
+        ),
+    ];
+    for (norm, expected, tol) in cases {
+        let est = estimator(
+            "advantage.gigpo",
+            &[
+                ("profile", Value::Str("reference".into())),
+                ("norm", Value::Str(norm.into())),
+            ],
+        );
+        let adv = compute(&two_trajectory_batch(), &est).unwrap();
+        assert_close(&adv.step_return, &[9.025, 9.5, 10.0, 0.0, 0.0], 1e-12);
+        assert_close(&adv.advantage, &expected, tol);
+    }
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! TF-IDF and the soft baseline against numbers computed with scikit-learn and numpy
 //! (tests/reference/make_tfidf_expected.py wrote tests/reference/tfidf_expected.json).
 
-use proxmo::advantage::soft_baseline::{soft_baseline_cpu, SoftBaselineProblem};
-use proxmo::advantage::tfidf::fit_transform;
+use proxmo::advantage::soft_baseline::soft_baseline_cpu;
+use proxmo::advantage::tfidf::{fit_transform, Vocabulary};
+use proxmo::sparse::{SoftBaselineProblem, SparseRows};
 use serde_json::Value;
 
 fn expected() -> Value {
@@ -19,13 +20,18 @@ fn corpus(exp: &Value) -> Vec<String> {
         .collect()
 }
 
+/// proxmo's vectorizer fitted on the reference corpus with the reference's `max_features`.
+fn fit(exp: &Value, docs: &[String]) -> (Vocabulary, SparseRows) {
+    let refs: Vec<&str> = docs.iter().map(|s| s.as_str()).collect();
+    let max_features = exp["max_features"].as_u64().unwrap() as usize;
+    fit_transform(&refs, max_features)
+}
+
 #[test]
 fn vocabulary_idf_and_vectors_match_scikit_learn() {
     let exp = expected();
     let docs = corpus(&exp);
-    let refs: Vec<&str> = docs.iter().map(|s| s.as_str()).collect();
-    let max_features = exp["max_features"].as_u64().unwrap() as usize;
-    let (vocab, rows) = fit_transform(&refs, max_features);
+    let (vocab, rows) = fit(&exp, &docs);
 
     let terms: Vec<&str> = exp["terms"]
         .as_array()
@@ -58,9 +64,7 @@ fn vocabulary_idf_and_vectors_match_scikit_learn() {
 fn soft_baseline_matches_the_dense_reference() {
     let exp = expected();
     let docs = corpus(&exp);
-    let refs: Vec<&str> = docs.iter().map(|s| s.as_str()).collect();
-    let max_features = exp["max_features"].as_u64().unwrap() as usize;
-    let (_, vectors) = fit_transform(&refs, max_features);
+    let (_, vectors) = fit(&exp, &docs);
     let groups: Vec<usize> = exp["groups"]
         .as_array()
         .unwrap()

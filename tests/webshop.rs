@@ -4,7 +4,7 @@
 use proxmo::env::webshop::fuzzy::{token_set_ratio, token_set_ratio_int};
 use proxmo::env::webshop::reward::{normalize_color, reward, type_factor};
 use proxmo::env::webshop::search::Bm25Index;
-use proxmo::env::webshop::{random_policy, Goal, Product, Shop, Split, WebShop};
+use proxmo::env::webshop::{Goal, Product, Shop, Split, WebShop};
 use proxmo::env::{Env, StepOutcome};
 use proxmo::rng::Rng;
 use proxmo::stage::{ParamDefault as Default, Role, Value};
@@ -552,7 +552,7 @@ fn weird_actions_do_not_panic() {
 }
 
 #[test]
-fn schema_and_random_policy() {
+fn schema_defaults_and_ranges() {
     let sc = proxmo::kinds::schema("env.webshop").unwrap();
     assert_eq!(sc.kind, "env.webshop");
     assert_eq!(sc.role, Role::Env);
@@ -574,9 +574,6 @@ fn schema_and_random_policy() {
     }
     assert!(!sc.param("group_size").unwrap().range.contains(1.0));
     assert!(!sc.param("products").unwrap().range.contains(9.0));
-    let e = random_policy(shop(), Split::Test, 100, 15, 1).unwrap();
-    assert_eq!(e.episodes, 100);
-    assert!((0.0..=100.0).contains(&e.score) && (0.0..=1.0).contains(&e.success));
 }
 
 #[test]
@@ -665,26 +662,19 @@ fn distractors_and_parallel_envs() {
     }
     assert!(near >= 100, "{near}");
 
-    // Many sessions on one shop, stepped in parallel through the runner.
+    // Many sessions on one shop, all reset to one task.
     let mut envs: Vec<Box<dyn Env>> = (0..8)
         .map(|_| Box::new(WebShop::with_shared(shop.clone(), Split::Train)) as Box<dyn Env>)
         .collect();
-    let tasks = vec![5; 8];
-    let outs: Vec<_> = envs
-        .iter_mut()
-        .zip(&tasks)
-        .map(|(e, &t)| e.reset(t))
-        .collect();
-    let first = outs[0].as_ref().unwrap().clone();
-    assert!(outs.iter().all(|o| o.as_ref().unwrap() == &first));
+    let outs: Vec<_> = envs.iter_mut().map(|e| e.reset(5).unwrap()).collect();
+    assert!(outs.iter().all(|o| o == &outs[0]));
     let instr = shop.goal(Split::Train, 5).unwrap().instruction.clone();
-    let actions = vec![format!("search[{instr}]"); 8];
-    let outs: Vec<_> = envs
-        .iter_mut()
-        .zip(&actions)
-        .map(|(e, a)| e.step(a))
-        .collect();
-    assert!(outs
-        .iter()
-        .all(|o| o.as_ref().unwrap().anchor.starts_with("Back to Search")));
+    let search = format!("search[{instr}]");
+    for env in &mut envs {
+        assert!(env
+            .step(&search)
+            .unwrap()
+            .anchor
+            .starts_with("Back to Search"));
+    }
 }

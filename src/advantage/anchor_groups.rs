@@ -1,5 +1,5 @@
 //! GiGPO's anchor-state groups: within one episode group, the step rows (of any trajectory,
-//! at any step) whose anchor observations match (SPEC section 4).
+//! at any step) whose anchor observations match (docs/estimators.md, section 4.1).
 
 use super::sequence_ratio::ratio;
 use crate::batch::Batch;

@@ -7,9 +7,10 @@
 //! - `auto`: the GPU only when a real (non-CPU) adapter exists and the batch has at least
 //!   [`AUTO_GPU_MIN_ROWS`] rows; otherwise the CPU. Never picks a software adapter.
 
-use super::soft_baseline::{soft_baseline_cpu, SoftBaselineProblem};
+use super::soft_baseline::soft_baseline_cpu;
 use crate::gpu;
-use anyhow::{bail, Result};
+use crate::sparse::SoftBaselineProblem;
+use anyhow::{bail, Context as _, Result};
 
 /// Smallest batch (in rows) that `device = "auto"` sends to a real GPU.
 ///
@@ -99,23 +100,7 @@ pub fn soft_baseline(
             }
         }
         Device::Gpu => {
-            let Some(adapter) = gpu::best_adapter() else {
-                bail!(
-                    "device = \"gpu\" but no GPU adapter was found (wgpu sees no Vulkan, Metal \
-                     or DX12 device); use device = \"cpu\" or \"auto\""
-                );
-            };
-            if let Some(defect) = adapter.known_defect() {
-                bail!("device = \"gpu\": {defect}");
-            }
-            if adapter.software && !allow_software {
-                bail!(
-                    "device = \"gpu\" but the only adapter is a software one ({}); set \
-                     `allow_software = true` to use it (lavapipe runs on the CPU and is much \
-                     slower than device = \"cpu\"; meant for tests), or use device = \"cpu\"",
-                    adapter.describe()
-                );
-            }
+            gpu::usable_adapter(allow_software).context("device = \"gpu\"")?;
             if problem.n_rows() == 0 {
                 return Ok(cpu(problem));
             }

@@ -1,5 +1,5 @@
-//! Putting the levels together: `A = A~^E + omega * A^S` (SPEC section 5), with the
-//! per-batch diagnostics users watch.
+//! Putting the levels together: `A = A~^E + omega * A^S` (docs/estimators.md, section 5),
+//! with the per-batch diagnostics users watch.
 
 use super::anchor_groups::singleton_share;
 use super::episode::{episode_advantages, mean_group_success};
@@ -17,12 +17,12 @@ pub struct Advantages {
     pub episode_advantage: Vec<f64>,
     pub step_advantage: Vec<f64>,
     pub advantage: Vec<f64>,
-    pub diagnostics: Diagnostics,
+    pub diagnostics: BatchDiagnostics,
 }
 
 /// What one batch looked like to the estimator.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Diagnostics {
+pub struct BatchDiagnostics {
     pub rows: usize,
     pub trajectories: usize,
     pub groups: usize,
@@ -99,7 +99,7 @@ pub fn compute(batch: &Batch, est: &Estimator) -> Result<Advantages> {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &w| {
             (lo.min(w), hi.max(w))
         });
-    let diagnostics = Diagnostics {
+    let diagnostics = BatchDiagnostics {
         rows: batch.rows.len(),
         trajectories: batch.trajectories.len(),
         groups: batch.groups.len(),

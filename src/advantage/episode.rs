@@ -1,8 +1,8 @@
-//! Episode-level advantages of every row (SPEC sections 3 and 6).
+//! Episode-level advantages of every row (docs/estimators.md, sections 3 and 7).
 
 use super::estimator::{EpisodeRule, Estimator, Profile};
 use super::psc::Psc;
-use super::stats::{all_equal, mean_std, normalize, StdKind};
+use super::stats::{all_equal, group_mean_std, normalize, StdKind};
 use crate::batch::Batch;
 
 /// Episode advantage per row, plus the PSC weight applied to each row (1 without PSC).
@@ -69,7 +69,7 @@ fn rloo(values: &[f64], kind: StdKind) -> Vec<f64> {
     if k < 2 || all_equal(values) {
         return vec![0.0; k];
     }
-    let (mean, _) = mean_std(values, kind);
+    let (mean, _) = group_mean_std(values, kind);
     let scale = k as f64 / (k - 1) as f64;
     values.iter().map(|v| (v - mean) * scale).collect()
 }

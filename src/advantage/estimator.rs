@@ -6,7 +6,7 @@ use super::backend::Device;
 use super::psc::Psc;
 use super::stats::StdKind;
 
-/// Which reading of the method (SPEC section 6).
+/// Which reading of the method (docs/estimators.md, section 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
     /// The paper's text: episode statistics over trajectories, population std, the invalid

@@ -1,4 +1,4 @@
-//! Advantage estimators: GRPO, RLOO, GiGPO and ProxMO (SPEC sections 2-6).
+//! Advantage estimators: GRPO, RLOO, GiGPO and ProxMO (docs/estimators.md).
 //!
 //! [`compute`] turns a [`crate::batch::Batch`] and an [`Estimator`] into per-row advantages.
 
@@ -15,5 +15,5 @@ pub mod stats;
 pub mod step;
 pub mod tfidf;
 
-pub use compute::{compute, Advantages, Diagnostics};
+pub use compute::{compute, Advantages, BatchDiagnostics};
 pub use estimator::{EpisodeRule, Estimator, Profile, StepRule};

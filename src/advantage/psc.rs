@@ -1,6 +1,8 @@
-//! ProxMO's episode-level modulation, the polarized signal controller (SPEC section 3).
+//! ProxMO's episode-level modulation, the polarized signal controller
+//! (docs/estimators.md, section 3.3).
 
-/// PSC knobs: weights lie in `[1 - beta / 2, 1 + beta / 2]`.
+/// PSC knobs: a success weighs `[1, 1 + beta * (s(1) - 0.5)]`, a failure
+/// `[1 - beta * (s(1) - 0.5), 1]`, with `s(1) - 0.5 = 0.231`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Psc {
     pub alpha: f64,
@@ -28,6 +30,29 @@ impl Psc {
             1.0 + self.beta * (sigmoid((1.0 - p).powf(self.alpha)) - 0.5)
         } else {
             1.0 + self.beta * (sigmoid(-p.powf(self.alpha)) - 0.5)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_stay_within_beta_times_s1_minus_half() {
+        let psc = Psc {
+            alpha: 4.0,
+            beta: 0.1,
+        };
+        let half_width = 0.1 * (sigmoid(1.0) - 0.5);
+        // The extremes: a lone success (p = 0) and a lone failure among successes (p = 1).
+        assert!((psc.weight(0.0, true) - (1.0 + half_width)).abs() < 1e-15);
+        assert!((psc.weight(1.0, false) - (1.0 - half_width)).abs() < 1e-15);
+        for k in 0..=100 {
+            let p = k as f64 / 100.0;
+            let (win, loss) = (psc.weight(p, true), psc.weight(p, false));
+            assert!((1.0..=1.0 + half_width).contains(&win), "p = {p}: {win}");
+            assert!((1.0 - half_width..=1.0).contains(&loss), "p = {p}: {loss}");
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Discounted step returns (SPEC section 2).
+//! Discounted step returns (docs/estimators.md, section 2).
 
 use crate::batch::Batch;
 

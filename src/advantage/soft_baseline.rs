@@ -1,43 +1,11 @@
-//! PSA's soft baseline on the CPU (SPEC section 4, steps 2-4):
+//! PSA's soft baseline on the CPU (docs/estimators.md, section 4.2, steps 2-4):
 //! `B_i = sum_j softmax_j(sim(i, j) / tau) * R_j` over the rows `j` of `i`'s group.
 //!
 //! This is attention with queries = keys = TF-IDF rows and values = step returns, restricted
 //! to same-group blocks, so only within-group pairs are ever touched and no matrix is stored.
 
-use super::tfidf::SparseRows;
+use crate::sparse::SoftBaselineProblem;
 use rayon::prelude::*;
-
-/// One soft-baseline computation, with rows laid out group after group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SoftBaselineProblem {
-    /// TF-IDF rows in group-contiguous order.
-    pub vectors: SparseRows,
-    /// Step return of each row, same order.
-    pub returns: Vec<f64>,
-    /// Step index of each row, same order (used when `align_steps`).
-    pub steps: Vec<u32>,
-    /// Group `g` holds rows `group_offsets[g]..group_offsets[g + 1]`.
-    pub group_offsets: Vec<usize>,
-    /// Softmax temperature (> 0).
-    pub tau: f64,
-    /// Compare only rows with the same step index (`align = "step"`).
-    pub align_steps: bool,
-}
-
-impl SoftBaselineProblem {
-    pub fn n_rows(&self) -> usize {
-        self.returns.len()
-    }
-
-    /// The group of every row, derived from the offsets.
-    pub fn row_groups(&self) -> Vec<u32> {
-        let mut groups = vec![0u32; self.n_rows()];
-        for g in 0..self.group_offsets.len().saturating_sub(1) {
-            groups[self.group_offsets[g]..self.group_offsets[g + 1]].fill(g as u32);
-        }
-        groups
-    }
-}
 
 /// The soft baseline of every row, in the problem's row order.
 pub fn soft_baseline_cpu(problem: &SoftBaselineProblem) -> Vec<f64> {

@@ -1,12 +1,12 @@
-//! Step-level advantages (SPEC section 4): GiGPO's matched anchor groups, or ProxMO's
-//! soft baseline over TF-IDF-similar rows.
+//! Step-level advantages (docs/estimators.md, section 4): GiGPO's matched anchor groups, or
+//! ProxMO's soft baseline over TF-IDF-similar rows.
 
 use super::anchor_groups::{clusters, Matching};
 use super::backend::{self, BackendReport, Device};
-use super::soft_baseline::SoftBaselineProblem;
 use super::stats::{normalize, StdKind};
 use super::tfidf::fit_transform;
 use crate::batch::Batch;
+use crate::sparse::SoftBaselineProblem;
 use anyhow::Result;
 
 /// `A^S` of every row under GiGPO: return minus its cluster's mean (over the std when

@@ -1,52 +1,13 @@
 //! TF-IDF vectors of anchor observations, matching scikit-learn's
-//! `TfidfVectorizer(max_features=...)` defaults (SPEC section 4): lowercase, tokens
-//! `(?u)\b\w\w+\b`, vocabulary = the `max_features` terms with the highest corpus term
-//! frequency (ties broken by term order), smooth idf, raw counts times idf, L2-normalised.
+//! `TfidfVectorizer(max_features=...)` defaults (docs/estimators.md, section 4.2):
+//! lowercase, tokens `(?u)\b\w\w+\b`, vocabulary = the `max_features` terms with the
+//! highest corpus term frequency (ties broken by term order), smooth idf, raw counts times
+//! idf, L2-normalised.
 
+use crate::sparse::SparseRows;
 use regex::Regex;
 use std::collections::HashMap;
 use std::sync::OnceLock;
-
-/// L2-normalised TF-IDF rows in compressed sparse row form. Feature indices follow the
-/// alphabetical order of the kept terms, as scikit-learn's do; within a row they are sorted.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SparseRows {
-    /// `indptr[i]..indptr[i + 1]` are row `i`'s entries.
-    pub indptr: Vec<u32>,
-    pub indices: Vec<u32>,
-    pub values: Vec<f64>,
-    /// Vocabulary size (number of columns).
-    pub n_features: usize,
-}
-
-impl SparseRows {
-    pub fn n_rows(&self) -> usize {
-        self.indptr.len().saturating_sub(1)
-    }
-
-    /// Row `i` as (feature indices, values).
-    pub fn row(&self, i: usize) -> (&[u32], &[f64]) {
-        let (a, b) = (self.indptr[i] as usize, self.indptr[i + 1] as usize);
-        (&self.indices[a..b], &self.values[a..b])
-    }
-
-    /// Rows `order[0], order[1], ...` as a new matrix.
-    pub fn select(&self, order: &[usize]) -> SparseRows {
-        let mut out = SparseRows {
-            indptr: Vec::with_capacity(order.len() + 1),
-            n_features: self.n_features,
-            ..SparseRows::default()
-        };
-        out.indptr.push(0);
-        for &i in order {
-            let (idx, val) = self.row(i);
-            out.indices.extend_from_slice(idx);
-            out.values.extend_from_slice(val);
-            out.indptr.push(out.indices.len() as u32);
-        }
-        out
-    }
-}
 
 /// A fitted vectorizer: the kept terms (alphabetical) and their idf weights.
 #[derive(Debug, Clone, PartialEq)]

@@ -53,20 +53,12 @@ pub struct Import {
     pub span: Span,
 }
 
-/// A named block of settings inside a pipeline, e.g. `eval { every = 10 }`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Section {
-    pub name: Ident,
-    pub params: Vec<Param>,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineDecl {
     pub name: Ident,
     /// Each chain written in the body (`a -> b -> c`); a valid pipeline has exactly one.
     pub chains: Vec<Vec<Ident>>,
     pub settings: Vec<Param>,
-    pub sections: Vec<Section>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

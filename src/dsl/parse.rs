@@ -228,17 +228,10 @@ impl Builder {
             name,
             chains: Vec::new(),
             settings: Vec::new(),
-            sections: Vec::new(),
         };
         for item in inner {
             match item.as_rule() {
                 Rule::setting => decl.settings.push(self.param(item)),
-                Rule::section => {
-                    let mut parts = item.into_inner();
-                    let name = self.ident(parts.next().expect("grammar: section name"));
-                    let params = self.block(parts.next().expect("grammar: section block"));
-                    decl.sections.push(Section { name, params });
-                }
                 Rule::chain => decl.chains.push(
                     item.into_inner()
                         .filter(|p| p.as_rule() == Rule::ident)
@@ -322,6 +315,9 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
             "`=>` is not an arrow",
         )
         .help("wire stages with `->`: `source -> credit -> sink`");
+    }
+    if found == "{" && expected.iter().any(|e| e == "`->`") {
+        return block_in_pipeline(file, text, pos);
     }
     if found.is_empty() {
         if let Some((open, c)) = unclosed_bracket(text) {
@@ -415,6 +411,25 @@ fn token_in_words(token: &str) -> String {
     }
 }
 
+/// `name { ... }` inside a pipeline body (only a chain can stand before a `{` there): a
+/// section or an inline stage, neither of which a pipeline takes. Points at the name.
+fn block_in_pipeline(file: FileId, text: &str, brace: usize) -> Diagnostic {
+    let before = text[..brace].trim_end();
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .map_or(0, |i| i + 1);
+    let name = &before[start..];
+    Diagnostic::at(
+        Span {
+            file,
+            start,
+            end: before.len().max(start + 1),
+        },
+        format!("`{name} {{ ... }}` in a pipeline: pipelines hold settings and one chain, not blocks"),
+    )
+    .help("write settings as `name = value` (`seed = 1`); a stage's parameters go in its declaration, `stage NAME = kind { ... }`")
+}
+
 /// The first bracket that is opened and never closed.
 fn unclosed_bracket(text: &str) -> Option<(usize, char)> {
     let mut open: Vec<(usize, char)> = Vec::new();
@@ -470,7 +485,6 @@ fn describe(rule: Rule) -> &'static str {
         Rule::stage_expr | Rule::nested => "a stage kind or stage name",
         Rule::block => "`{`",
         Rule::param | Rule::setting => "a parameter (`name = value`)",
-        Rule::section => "a section (`name { ... }`)",
         Rule::chain | Rule::arrow => "`->`",
         Rule::value | Rule::set_value | Rule::reference => "a value",
         Rule::float | Rule::int => "a number",
@@ -504,5 +518,5 @@ fn hint(expected: &[String], found: &str) -> String {
         return "a stage's parameters go inside braces: `stage NAME = kind { param = value }`"
             .into();
     }
-    "see the `.pipe` tour in README.md".into()
+    "see docs/pipe-language.md".into()
 }

@@ -444,21 +444,9 @@ impl<'a> Resolver<'a> {
         decl: &PipelineDecl,
         overrides: &[Param],
     ) -> Option<(BTreeMap<String, Value>, BTreeMap<String, Span>)> {
-        for section in &decl.sections {
-            self.errors.push(
-                Diagnostic::at(
-                    section.name.span,
-                    format!(
-                        "unknown section `{}` in pipeline `{}`",
-                        section.name.name, decl.name.name
-                    ),
-                )
-                .help("pipelines take settings (`seed = 1`) but no sections yet"),
-            );
-        }
         let schema = kinds::settings::schema();
         let mut params = BTreeMap::new();
-        let mut ok = decl.sections.is_empty();
+        let mut ok = true;
         for p in &decl.settings {
             if params.insert(p.name.name.clone(), p.clone()).is_some() {
                 self.errors.push(

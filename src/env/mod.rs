@@ -8,6 +8,10 @@ pub mod webshop;
 
 use anyhow::Result;
 
+/// The slot a template action leaves for the agent's own text, as in WebShop's
+/// `search[<your query>]`: a policy fills it before acting.
+pub const QUERY_SLOT: &str = "<your query>";
+
 /// What an environment returns after a reset or a step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepOutcome {
@@ -23,7 +27,7 @@ pub struct StepOutcome {
     pub score: f64,
     /// Actions the environment accepts now, sorted.
     pub admissible: Vec<String>,
-    /// The anchor observation ProxMO compares states by (SPEC section 4).
+    /// The anchor observation ProxMO compares states by (docs/estimators.md, section 1).
     pub anchor: String,
 }
 

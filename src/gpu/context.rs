@@ -10,6 +10,7 @@
 //! the user set `allow_software = true`.
 
 use anyhow::{anyhow, bail, Context as _, Result};
+use std::any::Any;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -67,7 +68,9 @@ impl AdapterSummary {
             .ok()?;
         (major < 25).then(|| {
             format!(
-                "{} is Mesa {major}'s lavapipe, whose long shader loops can silently return                  wrong results; install Mesa >= 25 (e.g. mesa-vulkan-drivers from                  bookworm-backports) to use the software adapter",
+                "{} is Mesa {major}'s lavapipe, whose long shader loops can silently return \
+                 wrong results; install Mesa >= 25 (e.g. mesa-vulkan-drivers from \
+                 bookworm-backports) to use the software adapter",
                 self.describe_detailed()
             )
         })
@@ -135,19 +138,39 @@ fn probe_now() -> Probe {
     }
 }
 
-/// Every adapter found, best first (probed once per process).
-pub fn adapters() -> Vec<AdapterSummary> {
-    probe().adapters.iter().map(|(_, s)| s.clone()).collect()
-}
-
 /// The adapter the GPU path would use, if any.
 pub fn best_adapter() -> Option<AdapterSummary> {
     probe().adapters.first().map(|(_, s)| s.clone())
 }
 
-/// Description of the adapter the GPU path would use (`None` when there is none).
-pub fn adapter_name() -> Option<String> {
-    best_adapter().map(|s| s.describe())
+/// The best adapter, unless there is none, its driver is known to compute wrong results, or
+/// it is a software one and `allow_software` is false (adapters are sorted best first, so
+/// then every adapter is a software one).
+fn usable(allow_software: bool) -> Result<&'static (wgpu::Adapter, AdapterSummary)> {
+    let Some(best) = probe().adapters.first() else {
+        bail!(
+            "no GPU adapter was found (wgpu sees no Vulkan, Metal or DX12 device); use \
+             device = \"cpu\" or \"auto\""
+        );
+    };
+    let summary = &best.1;
+    if let Some(defect) = summary.known_defect() {
+        bail!("{defect}");
+    }
+    if summary.software && !allow_software {
+        bail!(
+            "the only adapter is a software one ({}); set `allow_software = true` to use it \
+             (lavapipe runs on the CPU and is much slower than device = \"cpu\"; meant for \
+             tests), or use device = \"cpu\"",
+            summary.describe()
+        );
+    }
+    Ok(best)
+}
+
+/// The adapter the GPU path would use, or why it cannot use any.
+pub fn usable_adapter(allow_software: bool) -> Result<AdapterSummary> {
+    usable(allow_software).map(|(_, summary)| summary.clone())
 }
 
 /// True when a real (non-CPU) GPU adapter exists.
@@ -164,8 +187,9 @@ pub struct GpuContext {
     lost: Arc<AtomicBool>,
     /// Errors no error scope caught (reported instead of panicking).
     uncaptured: Arc<Mutex<Vec<String>>>,
-    /// The soft-baseline pipeline and its grow-only buffers, built on first use.
-    pub(crate) soft_baseline: Mutex<Option<super::soft_baseline::Kernel>>,
+    /// Kernels (compiled pipelines and their buffers) that the modules running them build on
+    /// first use and keep with this device: at most one of each type.
+    kernels: Mutex<Vec<Box<dyn Any + Send>>>,
 }
 
 impl GpuContext {
@@ -205,6 +229,27 @@ impl GpuContext {
         out
     }
 
+    /// Runs `f` on this device's kernel of type `K`, built by `build` on first use. Calls
+    /// are serialised: a kernel's buffers are reused from call to call.
+    pub fn with_kernel<K: Any + Send, T>(
+        &self,
+        build: impl FnOnce() -> Result<K>,
+        f: impl FnOnce(&mut K) -> Result<T>,
+    ) -> Result<T> {
+        let mut kernels = self.kernels.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = match kernels.iter().position(|k| k.is::<K>()) {
+            Some(slot) => slot,
+            None => {
+                kernels.push(Box::new(build()?));
+                kernels.len() - 1
+            }
+        };
+        let kernel = kernels[slot]
+            .downcast_mut::<K>()
+            .ok_or_else(|| anyhow!("the kernel cache holds another type in this slot"))?;
+        f(kernel)
+    }
+
     fn open(adapter: &wgpu::Adapter, summary: &AdapterSummary) -> Result<GpuContext> {
         let limits = adapter.limits();
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
@@ -232,7 +277,7 @@ impl GpuContext {
             limits,
             lost,
             uncaptured,
-            soft_baseline: Mutex::new(None),
+            kernels: Mutex::new(Vec::new()),
         })
     }
 }
@@ -245,20 +290,7 @@ fn slot() -> &'static Mutex<Option<Arc<GpuContext>>> {
 /// The process's device, opened on first use. Fails when no adapter exists, or when only a
 /// software adapter exists and `allow_software` is false.
 pub fn context(allow_software: bool) -> Result<Arc<GpuContext>> {
-    let probe = probe();
-    let (adapter, summary) = probe.adapters.first().ok_or_else(|| {
-        anyhow!("no GPU adapter found (wgpu found no Vulkan/Metal/DX12 device on this machine)")
-    })?;
-    if let Some(defect) = summary.known_defect() {
-        bail!("{defect}");
-    }
-    if summary.software && !allow_software {
-        bail!(
-            "only a software GPU adapter was found ({}); set `allow_software = true` to use it \
-             (it runs on the CPU and is much slower than device = \"cpu\": for tests only)",
-            summary.describe()
-        );
-    }
+    let (adapter, summary) = usable(allow_software)?;
     let mut guard = slot().lock().unwrap_or_else(|p| p.into_inner());
     if let Some(ctx) = guard.as_ref() {
         if !ctx.is_lost() {

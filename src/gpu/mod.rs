@@ -7,5 +7,5 @@
 pub mod context;
 pub mod soft_baseline;
 
-pub use context::{adapter_name, adapters, best_adapter, has_hardware_adapter, AdapterSummary};
+pub use context::{best_adapter, has_hardware_adapter, usable_adapter, AdapterSummary};
 pub use soft_baseline::soft_baseline_gpu;

@@ -7,7 +7,7 @@
 //! the other on the same (grow-only, reused) buffers.
 
 use super::context::{self, GpuContext};
-use crate::advantage::soft_baseline::SoftBaselineProblem;
+use crate::sparse::SoftBaselineProblem;
 use anyhow::{anyhow, bail, ensure, Result};
 use bytemuck::{Pod, Zeroable};
 use std::ops::Range;
@@ -89,7 +89,7 @@ impl GrowBuffer {
 }
 
 /// Pipeline and buffers, cached on the context.
-pub(crate) struct Kernel {
+struct Kernel {
     pipeline: wgpu::ComputePipeline,
     layout: wgpu::BindGroupLayout,
     params: wgpu::Buffer,
@@ -470,28 +470,28 @@ fn run(ctx: &GpuContext, problem: &SoftBaselineProblem, caps: DispatchCaps) -> R
         .max(1) as u64;
     let max_rows = (max_dim * max_dim * WORKGROUP_SIZE as u64).min(u32::MAX as u64);
     let chunks = plan_chunks(problem, max_bytes, max_rows)?;
-    let mut guard = ctx.soft_baseline.lock().unwrap_or_else(|p| p.into_inner());
-    if guard.is_none() {
-        *guard = Some(ctx.scoped("compiling the soft-baseline shader", || {
+    let build = || {
+        ctx.scoped("compiling the soft-baseline shader", || {
             Ok(Kernel::new(&ctx.device))
-        })?);
-    }
-    let kernel = guard.as_mut().expect("just built");
-    let mut out = Vec::with_capacity(problem.n_rows());
-    for groups in chunks {
-        let data = chunk_data(problem, groups);
-        let part = ctx.scoped("computing the soft baseline", || {
-            run_chunk(ctx, kernel, &data, problem, device_limit, max_dim)
-        })?;
-        ensure!(
-            part.len() == data.rows.len(),
-            "GPU returned {} baselines for {} rows",
-            part.len(),
-            data.rows.len()
-        );
-        out.extend(part.into_iter().map(f64::from));
-    }
-    Ok(out)
+        })
+    };
+    ctx.with_kernel(build, |kernel: &mut Kernel| {
+        let mut out = Vec::with_capacity(problem.n_rows());
+        for groups in chunks {
+            let data = chunk_data(problem, groups);
+            let part = ctx.scoped("computing the soft baseline", || {
+                run_chunk(ctx, kernel, &data, problem, device_limit, max_dim)
+            })?;
+            ensure!(
+                part.len() == data.rows.len(),
+                "GPU returned {} baselines for {} rows",
+                part.len(),
+                data.rows.len()
+            );
+            out.extend(part.into_iter().map(f64::from));
+        }
+        Ok(out)
+    })
 }
 
 /// The soft baseline of every row on the GPU, and a description of the adapter it ran on.
@@ -549,7 +549,7 @@ fn validate_or_empty(problem: &SoftBaselineProblem) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::advantage::tfidf::SparseRows;
+    use crate::sparse::SparseRows;
 
     fn problem(group_sizes: &[usize], nnz_per_row: u32) -> SoftBaselineProblem {
         let n: usize = group_sizes.iter().sum();

@@ -2,6 +2,7 @@
 //! name without its seed: `proxmo.2.metrics.jsonl` and `proxmo.3.metrics.jsonl` are runs
 //! of `proxmo`), as mean and standard deviation over runs, overall and per task type.
 
+use crate::stats::{mean_std, StdKind};
 use anyhow::Result;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -62,17 +63,6 @@ pub fn read_run(path: &Path) -> Result<RunResult> {
     })
 }
 
-fn mean_std(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = if xs.len() > 1 {
-        xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (mean, var.sqrt())
-}
-
 /// A Markdown table: one row per method, success in percent as mean ± std over its runs.
 pub fn markdown(runs: &[RunResult]) -> String {
     let mut methods: BTreeMap<&str, Vec<&RunResult>> = BTreeMap::new();
@@ -94,7 +84,7 @@ pub fn markdown(runs: &[RunResult]) -> String {
     out.push_str("---:|\n");
     for (method, rs) in methods {
         let cell = |xs: Vec<f64>| {
-            let (m, s) = mean_std(&xs);
+            let (m, s) = mean_std(&xs, StdKind::Unbiased);
             format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * s)
         };
         let _ = write!(
@@ -114,7 +104,10 @@ pub fn markdown(runs: &[RunResult]) -> String {
                 if xs.is_empty() { "-".into() } else { cell(xs) }
             );
         }
-        let (score, _) = mean_std(&rs.iter().map(|r| r.score).collect::<Vec<_>>());
+        let (score, _) = mean_std(
+            &rs.iter().map(|r| r.score).collect::<Vec<_>>(),
+            StdKind::Unbiased,
+        );
         let _ = writeln!(out, " {score:.1} |");
     }
     out

@@ -3,7 +3,7 @@
 //! language model in the user's own process, see `command.rs`).
 
 use crate::agent::prompt::guess_task_statement;
-use crate::env::StepOutcome;
+use crate::env::{StepOutcome, QUERY_SLOT};
 use crate::rng::Rng;
 use anyhow::{bail, Result};
 
@@ -144,8 +144,6 @@ pub fn fill_template(action: &str, view: &View) -> String {
     }
     action.replace(QUERY_SLOT, &guess_task_statement(view.task))
 }
-
-const QUERY_SLOT: &str = "<your query>";
 
 /// Uniform over the admissible actions, minus an exclusion list. A template slot such as
 /// WebShop's `search[<your query>]` is filled with the task statement.

@@ -1,9 +1,9 @@
 //! Turning a batch's rollouts and advantages into its metrics record and progress line.
 
-use crate::advantage::stats::{mean_std, StdKind};
 use crate::advantage::Advantages;
 use crate::metrics::{BatchMetrics, CreditMetrics, EpisodeMetrics};
 use crate::rollout::Rollouts;
+use crate::stats::{mean_std, StdKind};
 use std::collections::BTreeMap;
 
 /// Success rate, score and episode length, overall and per task kind.

@@ -4,7 +4,7 @@
 use super::checkpoint::{Checkpoint, RunState};
 use super::plan::{Plan, Producer};
 use super::record::{credit_metrics, episode_metrics, evaluation_line, iteration_line};
-use crate::advantage::{compute, Advantages, Diagnostics, Estimator};
+use crate::advantage::{compute, Advantages, BatchDiagnostics, Estimator};
 use crate::data::jsonl::{with_advantages, JsonlRows};
 use crate::env::EnvFactory;
 use crate::error::invalid;
@@ -26,7 +26,7 @@ pub struct RunSummary {
     pub rows: usize,
     pub iterations: usize,
     /// Diagnostics of the last batch.
-    pub diagnostics: Diagnostics,
+    pub diagnostics: BatchDiagnostics,
     pub seconds: f64,
     /// Set when `--resume` found the run already finished: nothing was done.
     pub already_finished: bool,
@@ -322,7 +322,7 @@ impl<'p> Trainer<'p> {
             return Ok(RunSummary {
                 rows: 0,
                 iterations: state.completed,
-                diagnostics: Diagnostics::default(),
+                diagnostics: BatchDiagnostics::default(),
                 seconds: 0.0,
                 already_finished: true,
             });
@@ -344,7 +344,7 @@ impl<'p> Trainer<'p> {
             false => Rng::new(settings.seed),
         };
         let mut rows_written = 0;
-        let mut last = Diagnostics::default();
+        let mut last = BatchDiagnostics::default();
         for iteration in state.completed..iterations {
             let (written, diagnostics) = self.batch(iteration, &mut rng, sinks, progress)?;
             rows_written += written;
@@ -386,7 +386,7 @@ impl<'p> Trainer<'p> {
         rng: &mut Rng,
         sinks: &mut [(String, Box<dyn Sink>)],
         progress: &mut dyn Progress,
-    ) -> Result<(usize, Diagnostics)> {
+    ) -> Result<(usize, BatchDiagnostics)> {
         let t0 = Instant::now();
         let tasks = sample_tasks(self.n_tasks, self.tasks_per_batch, rng);
         let envs = &self.envs;

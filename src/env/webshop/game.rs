@@ -6,8 +6,7 @@ use super::goals::{self, Goal, Split};
 use super::pages::{Click, Page, PageState, SEP};
 use super::reward::{reward, RewardInfo};
 use super::search::Bm25Index;
-use crate::env::{Env, StepOutcome};
-use crate::rng::Rng;
+use crate::env::{Env, StepOutcome, QUERY_SLOT};
 use anyhow::{bail, Result};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -18,8 +17,6 @@ pub const DEFAULT_PRODUCTS: usize = 1000;
 pub const DEFAULT_MAX_STEPS: usize = 15;
 /// Reward on the final step of a won episode.
 pub const SUCCESS_REWARD: f64 = 10.0;
-/// The admissible-action placeholder for a search.
-pub const SEARCH_PLACEHOLDER: &str = "search[<your query>]";
 
 /// Everything episodes share: built once per (size, seed), read-only.
 #[derive(Debug)]
@@ -184,7 +181,7 @@ impl WebShop {
         let mut admissible: Vec<String> = Vec::with_capacity(view.clickables.len() + 1);
         if !self.done {
             if view.search_bar {
-                admissible.push(SEARCH_PLACEHOLDER.to_string());
+                admissible.push(format!("search[{QUERY_SLOT}]"));
             }
             admissible.extend(view.clickables.iter().map(|c| format!("click[{c}]")));
             admissible.sort();
@@ -273,62 +270,4 @@ impl Env for WebShop {
         self.last = Some(out.clone());
         Ok(out)
     }
-}
-
-/// Score and Success of a policy over some episodes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PolicyEval {
-    pub episodes: usize,
-    /// Mean raw score x 100.
-    pub score: f64,
-    /// Share of episodes with raw score exactly 1.0, in [0, 1].
-    pub success: f64,
-    /// Environment steps taken in all.
-    pub steps: usize,
-}
-
-/// Runs a random policy: each step a uniformly drawn admissible action, the search
-/// placeholder replaced by the instruction. Episode `i` plays task `i % n_tasks`.
-pub fn random_policy(
-    shop: Arc<Shop>,
-    split: Split,
-    episodes: usize,
-    max_steps: usize,
-    seed: u64,
-) -> Result<PolicyEval> {
-    let mut env = WebShop::with_shared(shop, split).with_max_steps(max_steps);
-    let n = env.n_tasks();
-    if n == 0 {
-        bail!("WebShop: the {} split has no tasks", split.name());
-    }
-    let mut rng = Rng::new(seed);
-    let (mut total, mut wins, mut steps) = (0.0, 0usize, 0usize);
-    for e in 0..episodes {
-        let mut out = env.reset(e % n)?;
-        let instruction = env
-            .goal()
-            .map(|g| g.instruction.clone())
-            .unwrap_or_default();
-        while !out.done {
-            let a = rng.choose(&out.admissible).cloned().unwrap_or_default();
-            let a = if a == SEARCH_PLACEHOLDER {
-                format!("search[{instruction}]")
-            } else {
-                a
-            };
-            out = env.step(&a)?;
-            steps += 1;
-        }
-        total += out.score;
-        if out.score == 1.0 {
-            wins += 1;
-        }
-    }
-    let k = episodes.max(1) as f64;
-    Ok(PolicyEval {
-        episodes,
-        score: 100.0 * total / k,
-        success: wins as f64 / k,
-        steps,
-    })
 }

@@ -11,5 +11,5 @@ pub mod reward;
 pub mod search;
 
 pub use catalogue::{Catalogue, Product};
-pub use game::{random_policy, PolicyEval, Shop, WebShop, DEFAULT_MAX_STEPS, DEFAULT_PRODUCTS};
+pub use game::{Shop, WebShop, DEFAULT_MAX_STEPS, DEFAULT_PRODUCTS};
 pub use goals::{Goal, Split};

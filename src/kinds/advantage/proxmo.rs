@@ -72,7 +72,7 @@ fn psc_params() -> Vec<ParamSpec> {
             "beta",
             ParamType::Float,
             ParamDefault::Derived("0.1 (paper) or 0.2164 (reference)"),
-            "PSC strength: weights lie in [1 - beta/2, 1 + beta/2]",
+            "PSC strength: weights lie in [1 - 0.231 beta, 1 + 0.231 beta] (0.231 = sigmoid(1) - 0.5)",
         )
         .range(Range::at_least(0.0)),
     ]
