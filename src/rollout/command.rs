@@ -13,7 +13,7 @@
 use super::policy::{Choice, Policy, Request, View};
 use super::Transcript;
 use crate::agent::projection::{fallback_chars, project};
-use crate::agent::prompt::{build, task_statement, Benchmark, PromptInput};
+use crate::agent::prompt::{for_step, Benchmark};
 use crate::env::bridge::{Bridge, CallSite};
 use crate::pipeline::schema::{Default, ParamSpec, ParamType, Range, Role, StageSchema};
 use crate::pipeline::value::{Params, Value};
@@ -61,18 +61,7 @@ impl CommandPolicy {
     }
 
     fn prompt(&self, view: &View) -> String {
-        // WebShop shows the page after the instruction; other envs their raw text.
-        let observation = match self.benchmark {
-            Benchmark::Webshop => &view.seen.anchor,
-            _ => &view.seen.observation,
-        };
-        build(&PromptInput {
-            benchmark: self.benchmark,
-            task: &task_statement(self.benchmark, view.task),
-            history: view.history,
-            observation,
-            admissible: &view.seen.admissible,
-        })
+        for_step(self.benchmark, view.task, view.history, view.seen)
     }
 
     fn generate(&self, prompts: &[String]) -> Result<Vec<String>> {
