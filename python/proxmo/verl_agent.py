@@ -1,12 +1,14 @@
 """Drop-in replacements for the advantage functions of verl-agent and of the ProxMO code the
 paper released, computed by proxmo's ``reference`` profile (the released code's reading).
 
-In a verl-agent / ProxMO-RL checkout, swap one import in the trainer::
+In a verl-agent checkout, swap one import in ``verl/trainer/ppo/ray_trainer.py``::
 
-    from proxmo.verl_agent import compute_gigpo_outcome_advantage    # GiGPO
-    from proxmo.verl_agent import compute_proxmo_outcome_advantage   # ProxMO
+    from gigpo import core_gigpo                   # before
+    from proxmo import verl_agent as core_gigpo    # after
 
-Same signatures, torch tensors in and out (token level, broadcast over ``response_mask``).
+This module has every function the trainer calls there (``compute_step_discounted_returns``
+and ``compute_gigpo_outcome_advantage``), plus ``compute_proxmo_outcome_advantage``. Same
+signatures, torch tensors in and out (token level, broadcast over ``response_mask``).
 The trainer's inputs are used as they are: each row's score is ``token_level_rewards`` summed
 over its tokens (the episode reward minus the row's invalid-action penalty) and its step
 return is ``step_rewards`` (already discounted and penalised), so proxmo adds no penalty and
@@ -15,9 +17,31 @@ no discount of its own. torch is imported only when these functions run.
 
 from . import _native
 
-__all__ = ["compute_gigpo_outcome_advantage", "compute_proxmo_outcome_advantage"]
+__all__ = ["compute_step_discounted_returns", "compute_gigpo_outcome_advantage",
+           "compute_proxmo_outcome_advantage"]
 
 _MODES = ("mean_norm", "mean_std_norm")
+
+
+def compute_step_discounted_returns(batch, gamma):
+    """Every row's discounted return within its trajectory (rows of a trajectory in batch
+    order), from a verl ``DataProto``'s ``rewards``, ``traj_uid`` and ``active_masks``, as a
+    float32 tensor on the batch's device. ``gamma`` must lie in (0, 1]."""
+    import torch
+
+    extra = batch.non_tensor_batch
+    trajectories = [str(t) for t in extra["traj_uid"]]
+    active = list(extra["active_masks"])
+    if not all(bool(a) for a in active):
+        raise ValueError("active_masks must be all true: inactive rows have no return")
+    steps, seen = [], {}
+    for t in trajectories:
+        steps.append(seen.get(t, 0))
+        seen[t] = steps[-1] + 1
+    rewards = [float(r) for r in extra["rewards"]]
+    returns = _native.advantages(trajectories, trajectories, steps, [""] * len(steps), rewards,
+                                 None, None, "grpo", {"gamma": float(gamma), "invalid_penalty": 0.0})[0]
+    return torch.tensor(returns, dtype=torch.float32, device=batch.batch["input_ids"].device)
 
 
 def compute_gigpo_outcome_advantage(

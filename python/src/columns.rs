@@ -118,7 +118,9 @@ pub fn floats(field: &str, obj: &Bound<'_, PyAny>, n: Option<usize>) -> PyResult
 
 pub fn flags(field: &str, obj: &Bound<'_, PyAny>, n: Option<usize>) -> PyResult<Vec<bool>> {
     each(field, obj, n, "a bool", |v| {
-        v.is_instance_of::<PyBool>().then(|| v.extract().ok()).flatten()
+        v.is_instance_of::<PyBool>()
+            .then(|| v.extract().ok())
+            .flatten()
     })
 }
 

@@ -86,7 +86,7 @@ impl VecEnv {
                 .unwrap_or_else(|| "; expected \"alfworld\" or \"webshop\"".into());
             return Err(invalid(format!("unknown environment {name:?}{hint}")));
         }
-        let total = n.checked_mul(group_n).unwrap_or(usize::MAX);
+        let total = n.saturating_mul(group_n);
         if n == 0 || group_n == 0 || total > MAX_ENVS {
             return Err(invalid(format!(
                 "n = {n} tasks x group_n = {group_n} rollouts: need at least 1 of each and at most {MAX_ENVS} environments"
@@ -193,7 +193,9 @@ impl VecEnv {
             let mut guard = self.lock()?;
             let e = &mut *guard;
             if e.slots.is_empty() {
-                return Err(PyRuntimeError::new_err("step before reset: call reset() first"));
+                return Err(PyRuntimeError::new_err(
+                    "step before reset: call reset() first",
+                ));
             }
             let fallback = fallback_chars(e.benchmark.name());
             let projected: Vec<(String, bool)> = actions
@@ -224,9 +226,9 @@ impl VecEnv {
 
 impl VecEnv {
     fn lock(&self) -> PyResult<MutexGuard<'_, Envs>> {
-        self.inner
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("an earlier call on this environment failed mid-way"))
+        self.inner.lock().map_err(|_| {
+            PyRuntimeError::new_err("an earlier call on this environment failed mid-way")
+        })
     }
 }
 

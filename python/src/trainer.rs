@@ -23,6 +23,7 @@ type Parts = (Vec<f64>, Vec<f64>, Vec<f64>);
 /// GiGPO's step level under ProxMO's episode modulation).
 #[pyfunction]
 #[pyo3(signature = (score, step_return, obs, group, kind, params=None, psc_from=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn trainer_advantages(
     py: Python<'_>,
     score: &Bound<'_, PyAny>,

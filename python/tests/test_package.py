@@ -130,9 +130,9 @@ def test_an_empty_batch_gives_empty_arrays():
     assert set(out) == set(COLUMNS) and all(v.shape == (0,) for v in out.values())
 
 
-def test_the_gpu_works_exactly_where_the_binarys_does(binary):
+@pytest.mark.parametrize("params", [{"device": "gpu"}, {"device": "gpu", "allow_software": True}])
+def test_the_gpu_works_exactly_where_the_binarys_does(binary, params):
     rows = example_rows()
-    params = {"device": "gpu"}
     expected = run_advantages(binary, rows, "proxmo", params)
     if isinstance(expected, list):
         got = proxmo.advantages(**columns_of(rows), **params)
@@ -512,6 +512,33 @@ def test_drop_ins_keep_the_trainers_dtype_and_device(binary, torch):
     assert adv.dtype == torch.float32 and adv.device == args[0].device and adv.shape == args[0].shape
     want = run_advantages(binary, rows, "proxmo", {"profile": "reference", "psc": False})
     assert_tokens(adv.to(torch.float64), [w["advantage"] for w in want], args[2], atol=1e-4)
+
+
+def test_step_returns_are_the_binarys(binary, torch):
+    """`compute_step_discounted_returns` on a verl DataProto-like batch: the rows' returns."""
+    class Batch:
+        pass
+
+    rows = random_rows(5)
+    for r in rows:
+        r["valid"] = True
+    batch = Batch()
+    batch.non_tensor_batch = {"rewards": np.array([r["reward"] for r in rows], dtype=np.float32),
+                              "traj_uid": np.array([r["traj"] for r in rows], dtype=object),
+                              "active_masks": np.ones(len(rows), dtype=bool)}
+    batch.batch = {"input_ids": torch.zeros((len(rows), 3), dtype=torch.long)}
+    # rows of a trajectory in batch order: number the steps that way for the binary
+    seen = {}
+    for r in rows:
+        r["step"] = seen.get(r["traj"], 0)
+        seen[r["traj"]] = r["step"] + 1
+    want = run_advantages(binary, rows, "grpo", {"gamma": 0.9})
+    got = proxmo.verl_agent.compute_step_discounted_returns(batch, 0.9)
+    assert got.dtype == torch.float32 and got.shape == (len(rows),)
+    np.testing.assert_allclose(got.numpy(), [w["step_return"] for w in want], rtol=1e-6, atol=1e-5)
+    batch.non_tensor_batch["active_masks"][0] = False
+    with pytest.raises(ValueError, match="active_masks must be all true"):
+        proxmo.verl_agent.compute_step_discounted_returns(batch, 0.9)
 
 
 def test_drop_in_errors(binary, torch):
