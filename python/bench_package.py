@@ -17,12 +17,14 @@ import sys
 import tempfile
 import time
 
-import proxmo
-import proxmo.envs
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
+# The installed package, not its source folder beside this script (which has no extension).
+sys.path = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != HERE]
+import proxmo  # noqa: E402
+import proxmo.envs  # noqa: E402
+
+sys.path.append(HERE)
 from proxmo_advantages import proxmo_rows  # noqa: E402  (the subprocess helper, beside this file)
 
 GROUPS, TRAJECTORIES, STEPS = 16, 8, 50
