@@ -149,7 +149,7 @@ impl VecEnv {
                                 .ok_or_else(|| {
                                     invalid(format!(
                                         "task_ids[{i}]: task {t} does not exist: the split has tasks 0..{}",
-                                        self.n_tasks - 1
+                                        self.n_tasks.saturating_sub(1)
                                     ))
                                 })
                         })
