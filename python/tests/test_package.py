@@ -125,6 +125,16 @@ def test_numpy_arrays_and_int_ids_are_accepted():
     np.testing.assert_array_equal(as_lists["advantage"], int_groups["advantage"])
 
 
+def test_torch_tensors_are_accepted(torch):
+    c = columns_of(random_rows(4))
+    as_lists = proxmo.advantages(**c)
+    tensors = proxmo.advantages(**{**c, "step": torch.tensor(c["step"]),
+                                   "reward": torch.tensor(c["reward"], dtype=torch.float64),
+                                   "valid": torch.tensor(c["valid"])})
+    for name in COLUMNS:
+        np.testing.assert_array_equal(as_lists[name], tensors[name])
+
+
 def test_an_empty_batch_gives_empty_arrays():
     out = proxmo.advantages([], [], [], [], [])
     assert set(out) == set(COLUMNS) and all(v.shape == (0,) for v in out.values())
