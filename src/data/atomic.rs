@@ -58,8 +58,7 @@ impl AtomicFile {
             name.to_string_lossy(),
             std::process::id()
         ));
-        let file =
-            File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
             tmp,
