@@ -143,6 +143,28 @@ fn alfworld_like(input: &PromptInput, world: &str) -> String {
     )
 }
 
+/// The prompt for the current step of an episode: the task read from its first
+/// observation, the history so far, and what the environment shows now (WebShop's page
+/// after the instruction, other environments their raw text).
+pub fn for_step(
+    benchmark: Benchmark,
+    first_observation: &str,
+    history: &[(String, String)],
+    seen: &crate::env::StepOutcome,
+) -> String {
+    let observation = match benchmark {
+        Benchmark::Webshop => &seen.anchor,
+        _ => &seen.observation,
+    };
+    build(&PromptInput {
+        benchmark,
+        task: &task_statement(benchmark, first_observation),
+        history,
+        observation,
+        admissible: &seen.admissible,
+    })
+}
+
 fn webshop(input: &PromptInput, with_history: bool) -> String {
     let actions = input
         .admissible

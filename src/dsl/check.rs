@@ -2,7 +2,9 @@
 
 use super::ast::{ValueKind, ValueNode};
 use super::diagnostics::Diagnostic;
-use crate::stage::{ParamSpec, ParamType, Value};
+use super::source::Span;
+use crate::kinds;
+use crate::stage::{ParamDefault, ParamSpec, ParamType, Params, Value};
 
 /// `node` as a plain value, without a schema (list items, unknown parameters).
 pub fn plain(node: &ValueNode) -> Result<Value, Diagnostic> {
@@ -138,6 +140,68 @@ fn item_fits(item: &ParamType, value: &Value) -> bool {
     )
 }
 
+/// Parameters given in code (the Python package's keyword arguments) checked against
+/// `kind`'s schema exactly as a `.pipe` file's are (names with "did you mean", types, choices,
+/// ranges), with every default filled in. The first mistake comes back, with no place.
+pub fn params_from_code(kind: &str, given: &[(String, Value)]) -> Result<Params, Diagnostic> {
+    let schemas = kinds::schemas();
+    let schema = schemas.iter().find(|s| s.kind == kind).ok_or_else(|| {
+        Diagnostic::general(format!("unknown stage kind `{kind}`"))
+            .suggest(kind, schemas.iter().map(|s| s.kind))
+    })?;
+    let mut params = std::collections::BTreeMap::new();
+    for spec in &schema.params {
+        if let ParamDefault::Value(v) = &spec.default {
+            params.insert(spec.name.to_string(), v.clone());
+        }
+    }
+    for (name, value) in given {
+        let Some(spec) = schema.param(name) else {
+            return Err(
+                Diagnostic::general(format!("`{kind}` has no parameter `{name}`"))
+                    .suggest(name, schema.params.iter().map(|p| p.name)),
+            );
+        };
+        let node = literal(value).ok_or_else(|| {
+            Diagnostic::general(format!("`{kind}.{name}` cannot be a {}", value.type_name()))
+        })?;
+        let checked =
+            against_spec(&node, spec, kind, false).map_err(|d| Diagnostic { span: None, ..d })?;
+        params.insert(name.clone(), checked);
+    }
+    if let Some(missing) = schema
+        .params
+        .iter()
+        .find(|p| p.default == ParamDefault::Required && !params.contains_key(p.name))
+    {
+        return Err(Diagnostic::general(format!(
+            "`{kind}` needs the parameter `{}`",
+            missing.name
+        ))
+        .help(format!("{}: {}", missing.name, missing.doc)));
+    }
+    Ok(Params(params))
+}
+
+/// A value as the literal that would have written it; stages have no literal.
+fn literal(value: &Value) -> Option<ValueNode> {
+    // Code-given values have no place in any file: messages drop the span.
+    let span = Span {
+        file: 0,
+        start: 0,
+        end: 0,
+    };
+    let kind = match value {
+        Value::Int(i) => ValueKind::Int(*i),
+        Value::Float(x) => ValueKind::Float(*x),
+        Value::Bool(b) => ValueKind::Bool(*b),
+        Value::Str(s) => ValueKind::Str(s.clone()),
+        Value::List(items) => ValueKind::List(items.iter().map(literal).collect::<Option<_>>()?),
+        Value::Stage(_) => return None,
+    };
+    Some(ValueNode { kind, span })
+}
+
 fn quoted(value: &Value) -> String {
     match value {
         Value::Str(s) => format!("{s:?}"),
@@ -152,5 +216,47 @@ fn article(ty: &str) -> String {
         format!("an {ty}")
     } else {
         format!("a {ty}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_params_get_defaults_and_the_pipe_files_checks() {
+        let p = params_from_code("advantage.proxmo", &[("tau".into(), Value::Int(1))]).unwrap();
+        assert_eq!(p.f64("tau").unwrap(), 1.0);
+        assert_eq!(p.f64("gamma").unwrap(), 0.95);
+        assert_eq!(p.get("beta"), None, "derived defaults stay unset");
+
+        let e =
+            params_from_code("advantage.proxmo", &[("tua".into(), Value::Float(0.2))]).unwrap_err();
+        assert_eq!(e.message, "`advantage.proxmo` has no parameter `tua`");
+        assert_eq!(e.help.as_deref(), Some("did you mean `tau`?"));
+
+        let e = params_from_code("advantage.proxmo", &[("gamma".into(), Value::Float(1.5))])
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "`advantage.proxmo.gamma` must lie in (0, 1], found 1.5"
+        );
+        assert_eq!(e.span, None);
+
+        let e = params_from_code(
+            "advantage.gigpo",
+            &[("norm".into(), Value::Str("mean".into()))],
+        )
+        .unwrap_err();
+        assert!(e.message.contains("must be one of"), "{}", e.message);
+
+        let e = params_from_code("advantage.proxmo", &[("psc".into(), Value::Int(1))]).unwrap_err();
+        assert!(e.message.contains("expects a bool"), "{}", e.message);
+
+        let e = params_from_code("advantage.proxmoo", &[]).unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("did you mean `advantage.proxmo`?"));
+
+        let e = params_from_code("source.jsonl", &[]).unwrap_err();
+        assert_eq!(e.message, "`source.jsonl` needs the parameter `path`");
     }
 }

@@ -15,7 +15,7 @@
 
 use super::policy::{Choice, Policy, Request, Transcript, View};
 use crate::agent::projection::{fallback_chars, project};
-use crate::agent::prompt::{build, task_statement, Benchmark, PromptInput};
+use crate::agent::prompt::{for_step, Benchmark};
 use crate::rng::Rng;
 use crate::transport::ChildProcess;
 use anyhow::{bail, Result};
@@ -49,18 +49,7 @@ impl CommandPolicy {
     }
 
     fn prompt(&self, view: &View) -> String {
-        // WebShop shows the page after the instruction; other envs their raw text.
-        let observation = match self.benchmark {
-            Benchmark::Webshop => &view.seen.anchor,
-            _ => &view.seen.observation,
-        };
-        build(&PromptInput {
-            benchmark: self.benchmark,
-            task: &task_statement(self.benchmark, view.task),
-            history: view.history,
-            observation,
-            admissible: &view.seen.admissible,
-        })
+        for_step(self.benchmark, view.task, view.history, view.seen)
     }
 
     fn generate(&self, prompts: &[String]) -> Result<Vec<String>> {
