@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod jsonl;
+pub mod temp_registry;
 
 /// Bad user data (a malformed file, a missing field): the CLI exits with code 2 on it.
 #[derive(Debug)]
