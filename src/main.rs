@@ -51,7 +51,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            cli::console::errln(&format!("error: {err:#}"));
             ExitCode::from(cli::EXIT_RUNTIME)
         }
     }

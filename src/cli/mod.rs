@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod console;
 pub mod graph;
 pub mod play;
 pub mod plot;
@@ -36,7 +37,7 @@ pub fn load_or_report(
     sets: &[String],
 ) -> Result<Vec<ResolvedPipeline>, u8> {
     crate::dsl::load_pipelines(file, selection, sets).map_err(|d: Diagnostics| {
-        eprint!("{}", d.render());
+        console::err(&d.render());
         EXIT_INVALID
     })
 }

@@ -1,5 +1,6 @@
 //! `proxmo run FILE [--pipeline NAME] [--set stage.param=value ...]`
 
+use super::console;
 use super::{exit_code_of, load_or_report, EXIT_OK};
 use crate::dsl::Selection;
 use crate::pipeline::runner;
@@ -31,21 +32,21 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     let quiet = args.quiet;
     let mut progress = |message: &str| {
         if !quiet {
-            eprintln!("[{}] {message}", pipeline_clock());
+            console::errln(&format!("[{}] {message}", pipeline_clock()));
         }
     };
     match runner::run(&pipeline, &mut progress) {
         Ok(summary) => {
             if !quiet {
-                eprintln!(
+                console::errln(&format!(
                     "done: pipeline `{}`, {} rows in {:.2} s",
                     pipeline.name, summary.rows, summary.seconds
-                );
+                ));
             }
             Ok(EXIT_OK)
         }
         Err(error) => {
-            eprintln!("error: {error:#}");
+            console::errln(&format!("error: {error:#}"));
             Ok(exit_code_of(&error))
         }
     }

@@ -1,5 +1,6 @@
 //! `proxmo stages`: every stage kind with its parameters, defaults, ranges and docs.
 
+use super::console;
 use super::EXIT_OK;
 use crate::pipeline::registry;
 use crate::pipeline::schema::{Default, ParamSpec, StageSchema};
@@ -17,7 +18,9 @@ pub fn run(args: StagesArgs) -> anyhow::Result<u8> {
         .filter(|k| args.filter.as_deref().map_or(true, |f| k.kind.contains(f)))
         .collect();
     if kinds.is_empty() {
-        eprintln!("no stage kind matches; run `proxmo stages` for all of them");
+        console::errln(&format!(
+            "no stage kind matches; run `proxmo stages` for all of them"
+        ));
         return Ok(super::EXIT_INVALID);
     }
     let mut out = String::new();
@@ -28,7 +31,7 @@ pub fn run(args: StagesArgs) -> anyhow::Result<u8> {
     for spec in registry::pipeline_settings() {
         describe_param(&mut out, &spec);
     }
-    print!("{out}");
+    console::out(&out);
     Ok(EXIT_OK)
 }
 

@@ -195,11 +195,7 @@ impl AtomicFile {
         // The target may have become a special file while this was written.
         ensure_writable_target(&self.target)?;
         std::fs::rename(&tmp, &self.target).with_context(|| {
-            format!(
-                "cannot move {} to {}",
-                tmp.display(),
-                self.target.display()
-            )
+            format!("cannot move {} to {}", tmp.display(), self.target.display())
         })?;
         self.tmp.renamed();
         Ok(())
@@ -297,7 +293,10 @@ mod tests {
         std::os::unix::fs::symlink(&victim, &link).unwrap();
         let err = write_string(&link, "new").unwrap_err();
         assert!(format!("{err:#}").contains("symbolic link"), "{err:#}");
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
         assert!(leftovers(&dir).is_empty());
     }

@@ -55,7 +55,9 @@ impl Drop for Registered {
 pub fn register(path: PathBuf) -> Registered {
     install_signal_cleaner();
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    live().get_or_insert_with(HashMap::new).insert(id, path.clone());
+    live()
+        .get_or_insert_with(HashMap::new)
+        .insert(id, path.clone());
     Registered {
         id,
         path,
@@ -76,7 +78,11 @@ pub fn remove_stale(dir: &Path, prefix: &OsStr) {
         let Some(rest) = name.as_bytes().strip_prefix(prefix.as_bytes()) else {
             continue;
         };
-        let digits: Vec<u8> = rest.iter().copied().take_while(u8::is_ascii_digit).collect();
+        let digits: Vec<u8> = rest
+            .iter()
+            .copied()
+            .take_while(u8::is_ascii_digit)
+            .collect();
         let Some(pid) = std::str::from_utf8(&digits)
             .ok()
             .and_then(|d| d.parse::<u32>().ok())
