@@ -10,6 +10,7 @@ use super::policy::{
 };
 use crate::agent::prompt::guess_task_statement;
 use crate::data::atomic::write_atomically;
+use crate::data::input::{read_capped, MAX_WEIGHTS_BYTES};
 use crate::data::InvalidInput;
 use crate::pipeline::schema::{Default, ParamSpec, ParamType, Range, Role, StageSchema};
 use crate::pipeline::value::{Params, Value};
@@ -79,8 +80,7 @@ impl LinearPolicy {
 
     /// Reads weights written by `save`; their count must match `features_log2`.
     pub fn load(&mut self, path: &Path) -> Result<()> {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read policy weights {}", path.display()))?;
+        let bytes = read_capped(path, MAX_WEIGHTS_BYTES, "the policy weights file")?;
         let invalid = |why: String| InvalidInput(format!("{}: {why}", path.display()));
         let body = bytes
             .strip_prefix(WEIGHTS_MAGIC)
