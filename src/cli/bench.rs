@@ -17,6 +17,16 @@ pub enum BenchTarget {
     Advantage(AdvantageArgs),
     /// Environment steps per second with random admissible actions.
     Env(EnvArgs),
+    /// `proxmo check` on a generated hostile .pipe file (repeated parameters, thousands of
+    /// errors, a multi-megabyte line).
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Size of the generated file in MiB (at most 60, below the .pipe size cap).
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub mib: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -79,7 +89,24 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     match args.what {
         BenchTarget::Advantage(a) => run_advantage(a),
         BenchTarget::Env(e) => run_env(e),
+        BenchTarget::Check(c) => run_check(c),
     }
+}
+
+fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
+    let dir = std::env::temp_dir().join(format!("proxmo-bench-check-{}", std::process::id()));
+    let t = crate::bench::check::measure((args.mib as usize) << 20, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    let t = t?;
+    console::outln(&format!(
+        "check of a generated hostile .pipe file: {} bytes, {} errors, {:.2} s, peak memory {}",
+        crate::bench::thousands(t.bytes),
+        crate::bench::thousands(t.errors),
+        t.seconds,
+        t.peak_mib
+            .map_or("unknown".to_string(), |m| format!("{m:.0} MiB"))
+    ));
+    Ok(EXIT_OK)
 }
 
 fn run_env(args: EnvArgs) -> anyhow::Result<u8> {

@@ -257,7 +257,12 @@ pub fn all() -> Vec<StageSchema> {
 
 /// The schema of one kind, if it exists.
 pub fn find(kind: &str) -> Option<StageSchema> {
-    all().into_iter().find(|s| s.kind == kind)
+    // Built once: `check` looks a kind up per declared stage, and files can declare many.
+    static ALL: std::sync::OnceLock<Vec<StageSchema>> = std::sync::OnceLock::new();
+    ALL.get_or_init(all)
+        .iter()
+        .find(|s| s.kind == kind)
+        .cloned()
 }
 
 /// The parameters of `kind` with every schema default filled in and `overrides` applied,
