@@ -55,7 +55,7 @@ fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
 /// FIFO, device, socket or directory). Used at check time and again before writing.
 pub fn ensure_writable_target(path: &Path) -> Result<()> {
     if path.as_os_str().is_empty() {
-        return Err(refused("the output path is empty".into()));
+        anyhow::bail!("the output path is empty");
     }
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if let Some(kind) = special_kind(&meta) {
@@ -67,15 +67,15 @@ pub fn ensure_writable_target(path: &Path) -> Result<()> {
         }
     }
     if path.file_name().is_none() {
-        return Err(refused(format!("{} does not name a file", path.display())));
+        anyhow::bail!("{} does not name a file", path.display());
     }
     let dir = parent_dir(path);
     if !dir.is_dir() {
-        return Err(refused(format!(
+        anyhow::bail!(
             "the directory {} of {} does not exist",
             dir.display(),
             path.display()
-        )));
+        );
     }
     Ok(())
 }
