@@ -3,9 +3,9 @@
 //! deviations from them. With `n` rows in a batch, a return is at most `n` rewards, a
 //! deviation at most twice that, and a sum of squares `n` of those, so every reward must lie
 //! within `sqrt(f64::MAX / (8 n^3))` (a factor 2 spare for rounding) for all of it to stay
-//! finite. Beyond that, the std
-//! would overflow to infinity and every advantage would silently become 0; such a batch is
-//! refused, naming the first row, the same way for every estimator.
+//! finite. Beyond that, the std would overflow to infinity and every advantage would
+//! silently become 0; such a batch is refused, naming the first row, the same way for every
+//! estimator.
 
 use crate::batch::Batch;
 use crate::data::InvalidInput;
