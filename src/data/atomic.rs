@@ -104,7 +104,6 @@ fn temp_prefix(target: &Path) -> Result<OsString> {
 fn create_temp(target: &Path) -> Result<(PathBuf, File)> {
     let dir = parent_dir(target);
     let prefix = temp_prefix(target)?;
-    temp_registry::remove_stale(&dir, &prefix);
     let keep_mode = std::fs::metadata(target)
         .ok()
         .filter(|m| m.is_file())
@@ -167,10 +166,13 @@ impl AtomicFile {
     /// Starts writing `target`: its temporary file is created now.
     pub fn create(target: &Path) -> Result<AtomicFile> {
         ensure_writable_target(target)?;
-        let (tmp, file) = create_temp(target)?;
+        let dir = parent_dir(target);
+        let prefix = temp_prefix(target)?;
+        temp_registry::remove_stale(&dir, &prefix);
+        let (tmp, file) = temp_registry::create_registered(|| create_temp(target))?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
-            tmp: temp_registry::register(tmp),
+            tmp,
             out: Some(BufWriter::new(file)),
         })
     }

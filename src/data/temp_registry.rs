@@ -51,18 +51,26 @@ impl Drop for Registered {
     }
 }
 
-/// Records `path` as a live temporary file (and installs the signal cleaner once).
-pub fn register(path: PathBuf) -> Registered {
+/// Creates a temporary file through `create` (which returns its path and handle) and records
+/// it as live. Both happen under the registry's lock, so a signal arriving meanwhile waits
+/// for the file to be recorded before cleaning up, and finds it.
+pub fn create_registered<T>(
+    create: impl FnOnce() -> anyhow::Result<(PathBuf, T)>,
+) -> anyhow::Result<(Registered, T)> {
     install_signal_cleaner();
+    let mut guard = live();
+    let (path, handle) = create()?;
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    live()
+    guard
         .get_or_insert_with(HashMap::new)
         .insert(id, path.clone());
-    Registered {
+    drop(guard);
+    let registered = Registered {
         id,
         path,
         renamed: false,
-    }
+    };
+    Ok((registered, handle))
 }
 
 /// Removes the temporary files named `PREFIX<pid>-...` in `dir` left by processes that no
