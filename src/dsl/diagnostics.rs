@@ -89,7 +89,7 @@ impl Diagnostics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for d in self.errors.iter().take(MAX_SHOWN) {
-            let _ = writeln!(out, "error: {}", escape_text(&d.message));
+            let _ = writeln!(out, "error: {}", shown_text(&d.message));
             if let Some(span) = d.span {
                 let (line, col, text) = self.sources.locate(span.file, span.start);
                 let name = escape_text(&self.sources.file(span.file).name);
@@ -108,7 +108,7 @@ impl Diagnostics {
                 );
             }
             if let Some(help) = &d.help {
-                let _ = writeln!(out, "  = help: {}", escape_text(help));
+                let _ = writeln!(out, "  = help: {}", shown_text(help));
             }
             out.push('\n');
         }
@@ -159,6 +159,17 @@ pub fn escape_text(text: &str) -> String {
         return text.to_string();
     }
     text.chars().map(escaped).collect()
+}
+
+/// How many characters of a message or hint are shown (they can quote a huge value).
+const MESSAGE_CHARS: usize = 400;
+
+/// A message as printed: escaped, and cut after [`MESSAGE_CHARS`] characters.
+fn shown_text(text: &str) -> String {
+    match text.char_indices().nth(MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}...", escape_text(&text[..cut])),
+        None => escape_text(text),
+    }
 }
 
 /// The part of a source line shown under an error, and where its caret goes.
