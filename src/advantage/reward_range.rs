@@ -1,4 +1,4 @@
-//! Rewards so large that the statistics of a group overflow (docs/estimators.md, "Reward
+//! Rewards so large that the statistics of a group overflow (docs/inputs.md, "Reward
 //! range"): every estimator sums rewards into returns, takes means over a group and squares
 //! deviations from them. With `n` rows in a batch, a return is at most `n` rewards, a
 //! deviation at most twice that, and a sum of squares `n` of those, so every reward must lie

@@ -68,7 +68,7 @@ pub fn parse_overrides(
 }
 
 /// The value of `--set KEY=VALUE`: everything after `=`, literally (`#` and spaces kept), as
-/// text that the parameter's type then reads (docs/pipe-language.md, "--set"). Only a list
+/// text that the parameter's type then reads (docs/inputs.md, "--set values"). Only a list
 /// (`[1, 2]`), a nested stage (`policy.linear { .. }`), a bare name or a double-quoted
 /// string that makes up the whole value is read as `.pipe` syntax.
 fn set_value(file: FileId, arg: &str, start: usize) -> ValueNode {
