@@ -323,3 +323,30 @@ fn importing_a_non_pipe_file_never_echoes_its_content() {
     let out = proxmo_in(&dir, &["check", "p.pipe"], LIMIT);
     assert!(!text(&out.stdout).contains("TOPSECRET"));
 }
+
+#[test]
+fn the_python_adapter_passes_temporary_paths_with_hash_and_spaces() {
+    let dir = scratch("python-tmp").join("tmp #1 x");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = format!(
+        "import sys; sys.path.insert(0, {:?})\n\
+         from proxmo_advantages import proxmo_advantages\n\
+         rows = [dict(group='g', traj=t, step=0, obs='x', reward=r) for t, r in (('a', 1), ('b', 0))]\n\
+         print(len(proxmo_advantages(rows)))\n",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/python")
+    );
+    let out = match std::process::Command::new("python3")
+        .args(["-c", &script])
+        .env("TMPDIR", &dir)
+        .env("PROXMO", BIN)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            println!("skipped: no python3 ({e})");
+            return;
+        }
+    };
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(text(&out.stdout).trim(), "2");
+}
