@@ -251,7 +251,7 @@ fn jsonl_corpus() -> Vec<(String, Vec<u8>)> {
     ));
     out.push((
         "truncated".into(),
-        ROWS[..ROWS.len() - 10].as_bytes().to_vec(),
+        ROWS.as_bytes()[..ROWS.len() - 10].to_vec(),
     ));
     out.push(("empty".into(), Vec::new()));
     out.push(("blank".into(), b"\n\n  \n".to_vec()));

@@ -123,7 +123,7 @@ fn run_env(args: EnvArgs) -> anyhow::Result<u8> {
         }
         for t in threads {
             let m = crate::bench::env::measure(kind, split, args.episodes, t, args.seed)?;
-            console::outln(&format!("{}", crate::bench::env::report(&m)));
+            console::outln(&crate::bench::env::report(&m).to_string());
         }
     }
     Ok(EXIT_OK)
@@ -140,7 +140,7 @@ fn run_advantage(args: AdvantageArgs) -> anyhow::Result<u8> {
     ));
     let measurements =
         advantage::measure(&args.rows, &args.device, args.allow_software, args.repeats)?;
-    console::out(&format!("{}", advantage::table(&measurements)));
+    console::out(&advantage::table(&measurements));
     if args.pipeline_rows > 0 {
         let dir = std::env::temp_dir().join(format!("proxmo-bench-{}", std::process::id()));
         let t = advantage::measure_pipeline(args.pipeline_rows, &dir)?;

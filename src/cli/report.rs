@@ -24,6 +24,6 @@ pub fn run(args: ReportArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    console::out(&format!("{}", markdown(&runs)));
+    console::out(&markdown(&runs));
     Ok(EXIT_OK)
 }

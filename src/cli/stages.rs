@@ -18,9 +18,7 @@ pub fn run(args: StagesArgs) -> anyhow::Result<u8> {
         .filter(|k| args.filter.as_deref().map_or(true, |f| k.kind.contains(f)))
         .collect();
     if kinds.is_empty() {
-        console::errln(&format!(
-            "no stage kind matches; run `proxmo stages` for all of them"
-        ));
+        console::errln("no stage kind matches; run `proxmo stages` for all of them");
         return Ok(super::EXIT_INVALID);
     }
     let mut out = String::new();

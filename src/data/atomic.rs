@@ -132,7 +132,7 @@ fn create_temp(target: &Path) -> Result<(PathBuf, File)> {
             }
         }
     }
-    Err(last_error.map_or_else(|| std::io::Error::other("no free name"), |e| e))
+    Err(last_error.unwrap_or_else(|| std::io::Error::other("no free name")))
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
 }
 
@@ -144,7 +144,7 @@ fn current_umask() -> u32 {
         // SAFETY: umask has no memory-safety preconditions.
         let old = unsafe { libc::umask(0o022) };
         unsafe { libc::umask(old) };
-        u32::from(old)
+        old
     })
 }
 
