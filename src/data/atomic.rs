@@ -9,6 +9,7 @@
 //! Outputs are regular files: an existing target that is a symlink, a FIFO, a device or a
 //! directory is refused (exit code 2), never replaced nor written through.
 
+use super::file_kind::special_kind;
 use super::temp_registry::{self, Registered};
 use anyhow::{Context, Result};
 use std::ffi::OsString;
@@ -27,27 +28,6 @@ pub struct AtomicFile {
     target: PathBuf,
     tmp: Registered,
     out: Option<BufWriter<File>>,
-}
-
-/// What an existing path is, in words, when it is not a regular file.
-fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
-    use std::os::unix::fs::FileTypeExt;
-    let t = meta.file_type();
-    if t.is_file() {
-        None
-    } else if t.is_symlink() {
-        Some("a symbolic link")
-    } else if t.is_dir() {
-        Some("a directory")
-    } else if t.is_fifo() {
-        Some("a FIFO (named pipe)")
-    } else if t.is_char_device() || t.is_block_device() {
-        Some("a device")
-    } else if t.is_socket() {
-        Some("a socket")
-    } else {
-        Some("not a regular file")
-    }
 }
 
 /// Refuses an output path that cannot be replaced by a regular file: an empty path, a

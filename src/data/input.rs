@@ -2,6 +2,7 @@
 //! one is fine), never blocking on a FIFO, and never more than a size cap, so `/dev/zero`,
 //! a FIFO or a runaway file ends in a clear error instead of a hang or an exhausted memory.
 
+use super::file_kind::special_kind;
 use super::InvalidInput;
 use std::fs::OpenOptions;
 use std::io::Read;
@@ -15,22 +16,6 @@ pub const MAX_JSONL_BYTES: u64 = 4 << 30;
 /// The cap on a `policy.linear` weights file (2^26 weights of 8 bytes, plus the header).
 pub const MAX_WEIGHTS_BYTES: u64 = (8 << 26) + 64;
 
-fn kind_of(meta: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let t = meta.file_type();
-    if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if t.is_char_device() || t.is_block_device() {
-        "a device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a regular file"
-    }
-}
-
 /// The bytes of the regular file `path`, refused (as invalid input) when it is anything else
 /// or larger than `cap`. `what` names the file's role in messages ("the .pipe file").
 pub fn read_capped(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, InvalidInput> {
@@ -38,7 +23,7 @@ pub fn read_capped(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, Invalid
     let not_regular = |meta: &std::fs::Metadata| {
         InvalidInput(format!(
             "{what} {shown} is {}: proxmo reads only regular files",
-            kind_of(meta)
+            special_kind(meta).unwrap_or("not a regular file")
         ))
     };
     let too_large = || {
