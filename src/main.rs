@@ -52,7 +52,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             cli::console::errln(&format!("error: {err:#}"));
-            ExitCode::from(cli::EXIT_RUNTIME)
+            ExitCode::from(cli::exit_code_of(&err))
         }
     }
 }

@@ -292,3 +292,43 @@ fn bench_refuses_a_batch_too_large_to_build() {
         assert!(text(&out.stderr).contains("limit"), "{}", text(&out.stderr));
     }
 }
+
+#[test]
+fn plots_and_policy_weights_refuse_special_files_too() {
+    let dir = scratch("plot-weights");
+    std::fs::write(
+        dir.join("m.jsonl"),
+        "{\"iteration\":1,\"success_rate\":0.5}\n",
+    )
+    .unwrap();
+    mkfifo(&dir.join("chart.svg"));
+    let out = proxmo_in(&dir, &["plot", "m.jsonl", "--out", "chart.svg"], LIMIT);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(is_fifo(&dir.join("chart.svg")));
+
+    std::fs::write(dir.join("victim"), "precious").unwrap();
+    std::os::unix::fs::symlink("victim", dir.join("w.bin")).unwrap();
+    std::fs::write(
+        dir.join("train.pipe"),
+        "stage env = env.alfworld { }\n\
+         stage rollout = rollout.group { tasks = 2, policy = policy.linear { } }\n\
+         stage credit = advantage.grpo { }\n\
+         stage learn = update.pg { save = \"w.bin\" }\n\
+         stage m = sink.metrics { path = \"m2.jsonl\" }\n\
+         pipeline p { env -> rollout -> credit -> learn -> m; iterations = 1 }\n",
+    )
+    .unwrap();
+    let out = proxmo_in(&dir, &["run", "train.pipe", "-q"], LIMIT);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("w.bin is a symbolic link"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(is_symlink(&dir.join("w.bin")));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("victim")).unwrap(),
+        "precious"
+    );
+    assert!(temp_files(&dir).is_empty());
+}
