@@ -1,7 +1,8 @@
 //! The temporary files of outputs being written, so none outlives proxmo (docs/outputs.md):
 //! - dropped before its rename, a registered file is removed;
 //! - on SIGINT or SIGTERM every live one is removed, then the signal takes its default
-//!   course (the process ends as killed by it);
+//!   course (the process ends as killed by it); a signal the host program already handles
+//!   (an embedding Python interpreter's SIGINT) is left to it;
 //! - after SIGKILL nothing can run, so the next write of the same output removes the files
 //!   whose name carries the pid of a process that is gone ([`remove_stale`]).
 
@@ -157,8 +158,15 @@ fn install_signal_cleaner() {
             return;
         }
         for signal in [libc::SIGINT, libc::SIGTERM] {
-            // SAFETY: the handler only calls write(2); sa is fully initialised.
+            // SAFETY: the handler only calls write(2); sa and old are fully initialised.
             unsafe {
+                // A host that handles the signal itself (a Python interpreter embedding
+                // proxmo, say) keeps its handler; drops still remove temporary files there.
+                let mut old: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(signal, std::ptr::null(), &mut old);
+                if old.sa_sigaction != libc::SIG_DFL {
+                    continue;
+                }
                 let mut sa: libc::sigaction = std::mem::zeroed();
                 sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
                 sa.sa_flags = libc::SA_RESTART;
