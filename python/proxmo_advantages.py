@@ -39,7 +39,7 @@ def proxmo_rows(rows, pipeline=DEFAULT_PIPELINE, sets=(), binary=None):
     with tempfile.TemporaryDirectory(prefix="proxmo-") as tmp:
         source = os.path.join(tmp, "rows.jsonl")
         sink = os.path.join(tmp, "advantages.jsonl")
-        with open(source, "w") as f:
+        with open(source, "w", encoding="utf-8") as f:
             for i, row in enumerate(rows):
                 try:
                     f.write(json.dumps(row, allow_nan=False) + "\n")
@@ -47,6 +47,11 @@ def proxmo_rows(rows, pipeline=DEFAULT_PIPELINE, sets=(), binary=None):
                     bad = [k for k, v in row.items() if isinstance(v, float) and v != v or v in (float("inf"), float("-inf"))]
                     raise ProxmoError("row %d: field %s is not finite: every reward must be a finite number"
                                       % (i, ", ".join("`%s`" % k for k in bad) or "?"))
+        # proxmo takes a --set value literally (docs/inputs.md), so the temporary paths pass
+        # as they are, whatever characters TMPDIR holds; the caller may not redirect them.
+        for s in sets:
+            if s.split("=", 1)[0] in ("source.path", "sink.path"):
+                raise ProxmoError("--set %s: the input and output paths are proxmo_rows' own" % s)
         command = [binary, "run", pipeline, "--quiet",
                    "--set", "source.path=" + source, "--set", "sink.path=" + sink]
         for s in sets:
@@ -54,7 +59,7 @@ def proxmo_rows(rows, pipeline=DEFAULT_PIPELINE, sets=(), binary=None):
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             raise ProxmoError(done.stderr.strip() or "proxmo exited with %d" % done.returncode)
-        with open(sink) as f:
+        with open(sink, encoding="utf-8") as f:
             return [json.loads(line) for line in f]
 
 

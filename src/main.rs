@@ -51,8 +51,8 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::from(cli::EXIT_RUNTIME)
+            cli::console::errln(&format!("error: {err:#}"));
+            ExitCode::from(cli::exit_code_of(&err))
         }
     }
 }

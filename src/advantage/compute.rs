@@ -5,6 +5,7 @@ use super::anchor_groups::singleton_share;
 use super::episode::{episode_advantages, mean_group_success};
 use super::estimator::{Estimator, StepRule};
 use super::returns::step_returns;
+use super::reward_range::check_reward_range;
 use super::step::{anchor_group_advantages, soft_baseline_advantages, SoftBaselineOptions};
 use crate::batch::Batch;
 use anyhow::Result;
@@ -41,6 +42,7 @@ pub struct BatchDiagnostics {
 
 /// Computes every row's advantages. An empty batch gives empty results.
 pub fn compute(batch: &Batch, est: &Estimator) -> Result<Advantages> {
+    check_reward_range(batch)?;
     let returns = step_returns(batch, est.gamma, est.invalid_penalty);
     let episode = episode_advantages(batch, est);
     let std_kind = est.profile.std_kind();

@@ -9,6 +9,7 @@ pub mod episode;
 pub mod estimator;
 pub mod psc;
 pub mod returns;
+pub mod reward_range;
 pub mod sequence_ratio;
 pub mod soft_baseline;
 pub mod stats;

@@ -3,6 +3,7 @@
 //! resident set (it only grows, so sizes are run from small to large).
 
 pub mod advantage;
+pub mod check;
 pub mod env;
 
 use std::time::{Duration, Instant};

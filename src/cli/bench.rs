@@ -1,6 +1,7 @@
 //! `proxmo bench advantage`: throughput of the ProxMO advantage per device, and the whole
 //! advantage pipeline on a JSONL file.
 
+use super::console;
 use super::EXIT_OK;
 use crate::bench::advantage;
 
@@ -16,6 +17,16 @@ pub enum BenchTarget {
     Advantage(AdvantageArgs),
     /// Environment steps per second with random admissible actions.
     Env(EnvArgs),
+    /// `proxmo check` on a generated hostile .pipe file (repeated parameters, thousands of
+    /// errors, a multi-megabyte line).
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Size of the generated file in MiB (at most 60, below the .pipe size cap).
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub mib: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -33,7 +44,8 @@ pub struct EnvArgs {
 #[derive(clap::Args, Debug)]
 pub struct AdvantageArgs {
     /// Batch sizes in step rows; 6400 is the paper's 16 groups x 8 trajectories x 50 steps.
-    #[arg(long, value_delimiter = ',', default_values_t = [6_400usize, 50_000])]
+    /// At most 10,000,000 (`1e7`); scientific notation is accepted.
+    #[arg(long, value_delimiter = ',', default_values_t = [6_400usize, 50_000], value_parser = parse_rows)]
     pub rows: Vec<usize>,
     /// Devices to compare side by side: cpu, gpu, auto.
     #[arg(long, value_delimiter = ',', default_values_t = ["cpu".to_string()])]
@@ -46,15 +58,55 @@ pub struct AdvantageArgs {
     pub repeats: usize,
     /// Also time the file pipeline (read JSONL, advantages, write JSONL) at this many rows;
     /// 0 skips it.
-    #[arg(long, default_value_t = 50_000)]
+    #[arg(long, default_value_t = 50_000, value_parser = parse_rows)]
     pub pipeline_rows: usize,
+}
+
+/// The largest batch a benchmark builds: ten million rows take a few GB of memory.
+pub const MAX_BENCH_ROWS: usize = 10_000_000;
+
+/// A row count: a whole number, written plainly (`50000`) or in scientific notation (`5e4`),
+/// up to [`MAX_BENCH_ROWS`].
+fn parse_rows(text: &str) -> Result<usize, String> {
+    let x: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of rows"))?;
+    if !(x >= 0.0 && x.fract() == 0.0) {
+        return Err(format!(
+            "`{text}` is not a whole, non-negative number of rows"
+        ));
+    }
+    if x > MAX_BENCH_ROWS as f64 {
+        return Err(format!(
+            "{text} rows is more than the benchmark's limit of {MAX_BENCH_ROWS} (1e7)"
+        ));
+    }
+    Ok(x as usize)
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     match args.what {
         BenchTarget::Advantage(a) => run_advantage(a),
         BenchTarget::Env(e) => run_env(e),
+        BenchTarget::Check(c) => run_check(c),
     }
+}
+
+fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
+    let dir = std::env::temp_dir().join(format!("proxmo-bench-check-{}", std::process::id()));
+    let t = crate::bench::check::measure((args.mib as usize) << 20, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    let t = t?;
+    console::outln(&format!(
+        "check of a generated hostile .pipe file: {} bytes, {} errors, {:.2} s, peak memory {}",
+        crate::bench::thousands(t.bytes),
+        crate::bench::thousands(t.errors),
+        t.seconds,
+        t.peak_mib
+            .map_or("unknown".to_string(), |m| format!("{m:.0} MiB"))
+    ));
+    Ok(EXIT_OK)
 }
 
 fn run_env(args: EnvArgs) -> anyhow::Result<u8> {
@@ -71,7 +123,7 @@ fn run_env(args: EnvArgs) -> anyhow::Result<u8> {
         }
         for t in threads {
             let m = crate::bench::env::measure(kind, split, args.episodes, t, args.seed)?;
-            println!("{}", crate::bench::env::report(&m));
+            console::outln(&crate::bench::env::report(&m).to_string());
         }
     }
     Ok(EXIT_OK)
@@ -81,24 +133,24 @@ fn run_advantage(args: AdvantageArgs) -> anyhow::Result<u8> {
     for d in &args.device {
         crate::advantage::backend::Device::parse(d)?;
     }
-    println!(
+    console::outln(&format!(
         "ProxMO advantage (paper defaults), synthetic ALFWorld-like batches; {} rayon threads, median of {}",
         rayon::current_num_threads(),
         args.repeats.max(1)
-    );
+    ));
     let measurements =
         advantage::measure(&args.rows, &args.device, args.allow_software, args.repeats)?;
-    print!("{}", advantage::table(&measurements));
+    console::out(&advantage::table(&measurements));
     if args.pipeline_rows > 0 {
         let dir = std::env::temp_dir().join(format!("proxmo-bench-{}", std::process::id()));
         let t = advantage::measure_pipeline(args.pipeline_rows, &dir)?;
         let _ = std::fs::remove_dir_all(&dir);
-        println!(
+        console::outln(&format!(
             "file pipeline source.jsonl -> advantage.proxmo -> sink.jsonl: {} rows in {:.3} s ({} rows/s)",
             crate::bench::thousands(t.rows),
             t.seconds,
             crate::bench::thousands((t.rows as f64 / t.seconds) as usize)
-        );
+        ));
     }
     Ok(EXIT_OK)
 }

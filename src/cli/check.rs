@@ -1,5 +1,6 @@
 //! `proxmo check FILE [--resolved]`: validate without running.
 
+use super::console;
 use super::{load_or_report, named_or_all, EXIT_OK, EXIT_RUNTIME};
 use std::path::PathBuf;
 
@@ -25,9 +26,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     };
     if args.resolved {
         match serde_yaml::to_string(&pipelines) {
-            Ok(yaml) => print!("{yaml}"),
+            Ok(yaml) => console::out(&yaml),
             Err(e) => {
-                eprintln!("error: cannot write the resolved pipelines as YAML: {e}");
+                console::errln(&format!(
+                    "error: cannot write the resolved pipelines as YAML: {e}"
+                ));
                 return Ok(EXIT_RUNTIME);
             }
         }
@@ -36,7 +39,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
             .iter()
             .map(|p| format!("{} ({} stages)", p.name, p.stages.len()))
             .collect();
-        println!(
+        console::outln(&format!(
             "{}: ok{}",
             args.file.display(),
             if names.is_empty() {
@@ -44,7 +47,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
             } else {
                 format!(": {}", names.join(", "))
             }
-        );
+        ));
     }
     Ok(EXIT_OK)
 }

@@ -1,5 +1,6 @@
 //! `proxmo graph FILE [--format text|dot]`: how a pipeline's stages are wired.
 
+use super::console;
 use super::{load_or_report, named_or_all, EXIT_OK};
 use crate::stage::{ResolvedPipeline, ResolvedStage};
 use std::fmt::Write;
@@ -36,7 +37,7 @@ pub fn run(args: GraphArgs) -> anyhow::Result<u8> {
         Format::Text => text(&pipelines),
         Format::Dot => dot(&pipelines),
     };
-    print!("{text}");
+    console::out(&text);
     Ok(EXIT_OK)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod console;
 pub mod graph;
 pub mod play;
 pub mod plot;
@@ -32,7 +33,7 @@ pub fn load_or_report(
 ) -> Result<Vec<ResolvedPipeline>, u8> {
     let plan_errors = |p: &ResolvedPipeline| crate::run::plan(p).err().unwrap_or_default();
     crate::dsl::load_checked(file, selection, sets, plan_errors).map_err(|d: Diagnostics| {
-        eprint!("{}", d.render());
+        console::err(&d.render());
         EXIT_INVALID
     })
 }

@@ -2,6 +2,7 @@
 //! exactly what the agent sees (the observation and the admissible actions); type an action,
 //! or its number in the list. `:q` quits. Reads stdin, so a script can be piped in.
 
+use super::console;
 use super::{EXIT_INVALID, EXIT_OK};
 use crate::env::{Env, StepOutcome};
 use crate::kinds::env::build_env;
@@ -44,16 +45,16 @@ pub fn run(args: PlayArgs) -> anyhow::Result<u8> {
     let mut env = match build_env(kind, &params).and_then(|f| f.make()) {
         Ok(env) => env,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            console::errln(&format!("error: {e:#}"));
             return Ok(EXIT_INVALID);
         }
     };
     if args.task >= env.n_tasks() {
-        eprintln!(
+        console::errln(&format!(
             "error: task {} does not exist: the split has tasks 0..{}",
             args.task,
             env.n_tasks().saturating_sub(1)
-        );
+        ));
         return Ok(EXIT_INVALID);
     }
     let stdin = std::io::stdin();

@@ -1,5 +1,6 @@
 //! `proxmo plot METRICS.jsonl`: an SVG chart of the per-batch metrics a run recorded.
 
+use super::console;
 use super::{EXIT_INVALID, EXIT_OK};
 use crate::report::{read_series, svg};
 use std::path::PathBuf;
@@ -23,7 +24,7 @@ pub fn run(args: PlotArgs) -> anyhow::Result<u8> {
             if e.is::<crate::data::InvalidInput>()
                 || e.chain().any(|c| c.is::<std::io::Error>()) =>
         {
-            eprintln!("error: {e:#}");
+            console::errln(&format!("error: {e:#}"));
             return Ok(EXIT_INVALID);
         }
         Err(e) => return Err(e),
@@ -33,6 +34,6 @@ pub fn run(args: PlotArgs) -> anyhow::Result<u8> {
         .unwrap_or_else(|| args.metrics.with_extension("svg"));
     let title = args.metrics.display().to_string();
     crate::data::atomic::write_string(&out, &svg::chart(&title, &series))?;
-    println!("wrote {}", out.display());
+    console::outln(&format!("wrote {}", out.display()));
     Ok(EXIT_OK)
 }

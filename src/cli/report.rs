@@ -1,6 +1,7 @@
 //! `proxmo report METRICS...`: the last evaluation of several runs as one Markdown table,
 //! runs of the same method (file name without its seed) pooled as mean ± std.
 
+use super::console;
 use super::{EXIT_INVALID, EXIT_OK};
 use crate::report::table::{markdown, read_run};
 use std::path::PathBuf;
@@ -18,11 +19,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<u8> {
         match read_run(path) {
             Ok(r) => runs.push(r),
             Err(e) => {
-                eprintln!("error: {e:#}");
+                console::errln(&format!("error: {e:#}"));
                 return Ok(EXIT_INVALID);
             }
         }
     }
-    print!("{}", markdown(&runs));
+    console::out(&markdown(&runs));
     Ok(EXIT_OK)
 }

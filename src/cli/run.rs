@@ -1,5 +1,6 @@
 //! `proxmo run FILE [--pipeline NAME] [--set stage.param=value ...]`
 
+use super::console;
 use super::{exit_code_of, load_or_report, EXIT_OK};
 use crate::dsl::Selection;
 use crate::run::{self, RunOptions};
@@ -34,7 +35,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     let quiet = args.quiet;
     let mut progress = |message: &str| {
         if !quiet {
-            eprintln!("[{}] {message}", pipeline_clock());
+            console::errln(&format!("[{}] {message}", pipeline_clock()));
         }
     };
     let outcome = run::plan(&pipeline)
@@ -49,15 +50,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         Ok(summary) if summary.already_finished => Ok(EXIT_OK),
         Ok(summary) => {
             if !quiet {
-                eprintln!(
+                console::errln(&format!(
                     "done: pipeline `{}`, {} rows in {:.2} s",
                     pipeline.name, summary.rows, summary.seconds
-                );
+                ));
             }
             Ok(EXIT_OK)
         }
         Err(error) => {
-            eprintln!("error: {error:#}");
+            console::errln(&format!("error: {error:#}"));
             Ok(exit_code_of(&error))
         }
     }

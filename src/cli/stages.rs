@@ -1,5 +1,6 @@
 //! `proxmo stages`: every stage kind with its parameters, defaults, ranges and docs.
 
+use super::console;
 use super::EXIT_OK;
 use crate::kinds;
 use crate::stage::{ParamDefault, ParamSpec, StageSchema};
@@ -17,7 +18,7 @@ pub fn run(args: StagesArgs) -> anyhow::Result<u8> {
         .filter(|k| args.filter.as_deref().map_or(true, |f| k.kind.contains(f)))
         .collect();
     if schemas.is_empty() {
-        eprintln!("no stage kind matches; run `proxmo stages` for all of them");
+        console::errln("no stage kind matches; run `proxmo stages` for all of them");
         return Ok(super::EXIT_INVALID);
     }
     let mut out = String::new();
@@ -28,7 +29,7 @@ pub fn run(args: StagesArgs) -> anyhow::Result<u8> {
     for spec in kinds::settings::schema().params {
         describe_param(&mut out, &spec);
     }
-    print!("{out}");
+    console::out(&out);
     Ok(EXIT_OK)
 }
 

@@ -2,6 +2,7 @@
 //! with their advantages out (README "Input and output").
 
 use super::atomic::write_atomically;
+use super::input::{read_capped, utf8_lines, MAX_JSONL_BYTES};
 use super::InvalidInput;
 use crate::advantage::Advantages;
 use crate::batch::{Batch, RowInput};
@@ -89,12 +90,11 @@ fn parse_row(obj: &Map<String, Value>) -> Result<RowInput, String> {
 
 /// Reads and validates a JSON-lines file of step rows. Blank lines are skipped.
 pub fn read_rows(path: &Path) -> Result<JsonlRows> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InvalidInput(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = read_capped(path, MAX_JSONL_BYTES, "the rows file")?;
     let mut objects = Vec::new();
     let mut inputs = Vec::new();
     let mut lines = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in utf8_lines(path, &bytes)?.into_iter().enumerate() {
         let line_no = i + 1;
         if line.trim().is_empty() {
             continue;

@@ -1,6 +1,9 @@
 //! Reading and writing step rows: the advantage-only pipeline's file formats.
 
 pub mod atomic;
+pub mod file_kind;
+pub mod input;
 pub mod jsonl;
+pub mod temp_registry;
 
 pub use crate::error::InvalidInput;

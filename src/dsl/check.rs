@@ -41,6 +41,7 @@ pub fn against_spec(
 ) -> Result<Value, Diagnostic> {
     let value = match (&node.kind, words_are_strings) {
         (ValueKind::Reference(word), true) => Value::Str(word.name.clone()),
+        (ValueKind::Str(text), true) => read_set_text(node, text, spec, owner)?,
         _ => plain(node)?,
     };
     let mismatch = |expected: &str, value: &Value| {
@@ -56,9 +57,8 @@ pub fn against_spec(
             (ParamType::Int, Value::Float(_)) => {
                 d.help("write a whole number without a decimal point")
             }
-            (ParamType::Str | ParamType::Choice(_), _) => {
-                d.help(format!("quote text: {}", quoted(value)))
-            }
+            (ParamType::Choice(_), _) => d.help(format!("write one of {}", spec.ty.describe())),
+            (ParamType::Str, _) => d.help("text goes in double quotes: name = \"text\""),
             (ParamType::Bool, _) => d.help("write `true` or `false` (without quotes)"),
             _ => d.help(format!("{}: {}", spec.name, spec.doc)),
         }
@@ -209,6 +209,59 @@ fn quoted(value: &Value) -> String {
     }
 }
 
+/// A `--set` value is text; a number or boolean parameter reads it as one. A number too
+/// large for its type is said to be out of range (not "a string").
+fn read_set_text(
+    node: &ValueNode,
+    text: &str,
+    spec: &ParamSpec,
+    owner: &str,
+) -> Result<Value, Diagnostic> {
+    let out_of_range = |limit: &str| {
+        Diagnostic::at(
+            node.span,
+            format!("`{owner}.{}`: {text} is out of range", spec.name),
+        )
+        .help(format!("{limit}; {}: {}", spec.name, spec.doc))
+    };
+    Ok(match spec.ty {
+        ParamType::Int if is_integer_text(text) => match text.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => return Err(out_of_range("integers must fit in 64 bits")),
+        },
+        ParamType::Int if is_number_text(text) => Value::Float(text.parse().unwrap_or(f64::NAN)),
+        ParamType::Float if is_number_text(text) => match text.parse::<f64>() {
+            Ok(x) if x.is_finite() => Value::Float(x),
+            _ => return Err(out_of_range("floats must lie within about ±1.8e308")),
+        },
+        ParamType::Bool if text == "true" || text == "false" => Value::Bool(text == "true"),
+        _ => Value::Str(text.to_string()),
+    })
+}
+
+/// `-12`: an integer as the `.pipe` language writes it.
+fn is_integer_text(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `-1.5e3`, `2e-2`, `7`: a number as the `.pipe` language writes it (no `inf`, no `NaN`).
+fn is_number_text(text: &str) -> bool {
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (mantissa, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole)
+        && fraction.map_or(true, digits)
+        && exponent.map_or(true, |e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
+}
+
 fn article(ty: &str) -> String {
     if ty.contains('|') {
         format!("one of {ty}")
@@ -226,8 +279,8 @@ mod tests {
     #[test]
     fn code_params_get_defaults_and_the_pipe_files_checks() {
         let p = params_from_code("advantage.proxmo", &[("tau".into(), Value::Int(1))]).unwrap();
-        assert_eq!(p.f64("tau").unwrap(), 1.0);
-        assert_eq!(p.f64("gamma").unwrap(), 0.95);
+        assert_eq!(p.get("tau"), Some(&Value::Float(1.0)));
+        assert_eq!(p.get("gamma"), Some(&Value::Float(0.95)));
         assert_eq!(p.get("beta"), None, "derived defaults stay unset");
 
         let e =

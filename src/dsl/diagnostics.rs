@@ -83,39 +83,132 @@ impl Diagnostics {
             .collect()
     }
 
-    /// The errors as a compiler would print them.
+    /// The errors as a compiler would print them: the first [`MAX_SHOWN`] in full, then how
+    /// many more there are. Source lines are cut around the caret, and characters that could
+    /// hide or reorder text (controls, bidi marks, byte-order marks) are shown escaped.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        for d in &self.errors {
-            let _ = writeln!(out, "error: {}", d.message);
+        for d in self.errors.iter().take(MAX_SHOWN) {
+            let _ = writeln!(out, "error: {}", shown_text(&d.message));
             if let Some(span) = d.span {
                 let (line, col, text) = self.sources.locate(span.file, span.start);
-                let name = &self.sources.file(span.file).name;
+                let name = escape_text(&self.sources.file(span.file).name);
                 let gutter = line.to_string().len();
                 let width = caret_width(&self.sources.file(span.file).text, span, text, col);
+                let cut = Snippet::around(text, col - 1, width);
                 let _ = writeln!(out, "{:gutter$}--> {name}:{line}:{col}", "");
                 let _ = writeln!(out, "{:gutter$} |", "");
-                let _ = writeln!(out, "{line} | {}", text.replace('\t', " "));
+                let _ = writeln!(out, "{line} | {}", cut.text);
                 let _ = writeln!(
                     out,
                     "{:gutter$} | {}{}",
                     "",
-                    " ".repeat(col - 1),
-                    "^".repeat(width)
+                    " ".repeat(cut.caret_at),
+                    "^".repeat(cut.caret_width)
                 );
             }
             if let Some(help) = &d.help {
-                let _ = writeln!(out, "  = help: {help}");
+                let _ = writeln!(out, "  = help: {}", shown_text(help));
             }
             out.push('\n');
         }
         let n = self.errors.len();
+        if n > MAX_SHOWN {
+            let _ = writeln!(out, "... and {} more errors not shown", n - MAX_SHOWN);
+        }
         let _ = writeln!(
             out,
             "{n} error{} found; nothing was run",
             if n == 1 { "" } else { "s" }
         );
         out
+    }
+}
+
+/// How many errors are shown in full; a file with thousands of errors gets a count of the
+/// rest, so the report stays short and quick to build.
+pub const MAX_SHOWN: usize = 50;
+
+/// How many characters of a source line a snippet shows at most.
+const SNIPPET_CHARS: usize = 120;
+/// How many of them come before the caret when the line is cut.
+const SNIPPET_BEFORE: usize = 40;
+
+/// Characters that must not reach a terminal as they are: controls, bidi embeddings and
+/// isolates (which can make text read differently than it is), invisible marks.
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}'
+            | '\u{061c}' | '\u{feff}')
+}
+
+fn escaped(c: char) -> String {
+    if c == '\t' {
+        " ".into()
+    } else if is_hidden(c) {
+        c.escape_unicode().to_string()
+    } else {
+        c.to_string()
+    }
+}
+
+/// `text` with every hidden character written as `\u{...}` (and tabs as spaces).
+pub fn escape_text(text: &str) -> String {
+    if !text.chars().any(|c| c == '\t' || is_hidden(c)) {
+        return text.to_string();
+    }
+    text.chars().map(escaped).collect()
+}
+
+/// How many characters of a message or hint are shown (they can quote a huge value).
+const MESSAGE_CHARS: usize = 400;
+
+/// A message as printed: escaped, and cut after [`MESSAGE_CHARS`] characters.
+fn shown_text(text: &str) -> String {
+    match text.char_indices().nth(MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}...", escape_text(&text[..cut])),
+        None => escape_text(text),
+    }
+}
+
+/// The part of a source line shown under an error, and where its caret goes.
+#[derive(Debug, PartialEq)]
+struct Snippet {
+    text: String,
+    /// Columns of text before the caret, as displayed.
+    caret_at: usize,
+    caret_width: usize,
+}
+
+impl Snippet {
+    /// The line around the `width` characters starting at character `at`: at most
+    /// [`SNIPPET_CHARS`] of them, cut ends marked with `...`, hidden characters escaped.
+    fn around(line: &str, at: usize, width: usize) -> Snippet {
+        let first = at.saturating_sub(SNIPPET_BEFORE);
+        let shown: Vec<char> = line.chars().skip(first).take(SNIPPET_CHARS + 1).collect();
+        let mut text = String::from(if first > 0 { "..." } else { "" });
+        let mut caret_at = text.len();
+        let mut caret_width = 0;
+        for (i, &c) in shown.iter().take(SNIPPET_CHARS).enumerate() {
+            let e = escaped(c);
+            let n = e.chars().count();
+            let pos = first + i;
+            if pos < at {
+                caret_at += n;
+            } else if pos < at + width {
+                caret_width += n;
+            }
+            text.push_str(&e);
+        }
+        if shown.len() > SNIPPET_CHARS {
+            text.push_str("...");
+        }
+        Snippet {
+            text,
+            caret_at,
+            caret_width: caret_width.max(1),
+        }
     }
 }
 
@@ -128,11 +221,19 @@ fn caret_width(text: &str, span: Span, line: &str, col: usize) -> usize {
     first_line.chars().count().min(room).max(1)
 }
 
+/// How many candidates a suggestion looks at: enough for any real file, and a bound on the
+/// work when a generated file declares thousands of names and misspells thousands more.
+const MAX_CANDIDATES: usize = 1_000;
+
 /// The candidate closest to `wrong` by edit distance, if it is close enough to be a typo.
 pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (wrong.chars().count() / 3).max(1);
+    let len = wrong.chars().count();
+    let limit = (len / 3).max(1);
     candidates
         .into_iter()
+        .take(MAX_CANDIDATES)
+        // Lengths further apart than the limit cannot be within it.
+        .filter(|c| c.chars().count().abs_diff(len) <= limit)
         .map(|c| (edit_distance(wrong, c), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
@@ -140,30 +241,27 @@ pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -
 }
 
 /// Edit distance over characters where swapping two neighbours counts as one edit
-/// (optimal string alignment), so `tua` is one typo away from `tau`.
+/// (optimal string alignment), so `tua` is one typo away from `tau`. Three rolling rows.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut row: Vec<usize> = vec![0; b.len() + 1];
     for i in 1..=a.len() {
+        row[0] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
+            let mut best = (prev[j] + 1).min(row[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
+                best = best.min(before[j - 2] + 1);
             }
-            rows[i][j] = best;
+            row[j] = best;
         }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut row);
     }
-    rows[a.len()][b.len()]
+    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -176,6 +274,23 @@ mod tests {
         assert_eq!(edit_distance("tua", "tau"), 1);
         assert_eq!(edit_distance("gama", "gamma"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_caret() {
+        let line = format!("{}tau = x{}", "a".repeat(10_000), "b".repeat(10_000));
+        let s = Snippet::around(&line, 10_006, 1);
+        assert!(s.text.len() < 2 * SNIPPET_CHARS, "{}", s.text);
+        assert!(s.text.starts_with("...") && s.text.ends_with("..."));
+        assert_eq!(&s.text[s.caret_at..s.caret_at + 1], "x");
+    }
+
+    #[test]
+    fn hidden_characters_are_escaped_and_the_caret_follows() {
+        let s = Snippet::around("a\u{202e}b = 1", 2, 1);
+        assert_eq!(s.text, "a\\u{202e}b = 1");
+        assert_eq!(&s.text[s.caret_at..s.caret_at + 1], "b");
+        assert_eq!(escape_text("x\u{1b}[31m"), "x\\u{1b}[31m");
     }
 
     #[test]

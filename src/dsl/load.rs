@@ -53,6 +53,19 @@ fn load_file(
             .help("import paths are relative to the file that imports them"),
         None => Diagnostic::general(format!("cannot read `{name}`: {why}")),
     };
+    if let Some(span) = imported_at {
+        // Never read (and so never quote in an error) a file that is not a `.pipe` file.
+        if path.extension() != Some(std::ffi::OsStr::new("pipe")) {
+            errors.push(
+                Diagnostic::at(
+                    span,
+                    format!("cannot import `{name}`: it is not a `.pipe` file"),
+                )
+                .help("imports name `.pipe` files; rename the file if it is one"),
+            );
+            return None;
+        }
+    }
     let identity = match path.canonicalize() {
         Ok(p) => p,
         Err(e) => {
@@ -75,16 +88,10 @@ fn load_file(
     if let Some(id) = loaded.sources.find(&identity) {
         return Some(id); // Imported twice along different paths: once is enough.
     }
-    let text = match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(_) => {
-                errors.push(unreadable("it is not UTF-8 text".into()));
-                return None;
-            }
-        },
-        Err(e) => {
-            errors.push(unreadable(e.to_string()));
+    let text = match read_pipe_text(path) {
+        Ok(text) => text,
+        Err(why) => {
+            errors.push(unreadable(why));
             return None;
         }
     };
@@ -108,6 +115,26 @@ fn load_file(
     stack.pop();
     loaded.files.push((id, ast));
     Some(id)
+}
+
+/// The text of a `.pipe` file: a regular file under the size cap, UTF-8, no byte-order mark.
+/// The error says why not, never quoting the file's content.
+fn read_pipe_text(path: &Path) -> Result<String, String> {
+    use crate::data::input::{read_capped, BOM, MAX_PIPE_BYTES};
+    let bytes = read_capped(path, MAX_PIPE_BYTES, "the .pipe file").map_err(|e| e.0)?;
+    if bytes.starts_with(BOM) {
+        return Err(
+            "it starts with a byte-order mark (BOM, U+FEFF): save it as UTF-8 without BOM".into(),
+        );
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        format!(
+            "it is not UTF-8 text (line {line} has the invalid byte 0x{:02x})",
+            e.as_bytes()[at]
+        )
+    })
 }
 
 /// `a/b/../c` as `a/c`, without touching the file system, for readable names in messages.

@@ -48,11 +48,7 @@ pub fn parse_overrides(
             );
             continue;
         }
-        // Anything that is not a literal (a path, say) is taken as text, as a shell user expects.
-        let value = parse_value(file, arg, eq + 1).unwrap_or_else(|_| ValueNode {
-            kind: ValueKind::Str(arg[eq + 1..].to_string()),
-            span: span(eq + 1, arg.len()),
-        });
+        let value = set_value(file, arg, eq + 1);
         out.push(Override {
             stage: stage.map(|s| Ident {
                 name: s.to_string(),
@@ -69,4 +65,34 @@ pub fn parse_overrides(
         });
     }
     out
+}
+
+/// The value of `--set KEY=VALUE`: everything after `=`, literally (`#` and spaces kept), as
+/// text that the parameter's type then reads (docs/inputs.md, "--set values"). Only a list
+/// (`[1, 2]`), a nested stage (`policy.linear { .. }`), a bare name or a double-quoted
+/// string that makes up the whole value is read as `.pipe` syntax.
+fn set_value(file: FileId, arg: &str, start: usize) -> ValueNode {
+    let whole = Span {
+        file,
+        start,
+        end: arg.len(),
+    };
+    match parse_value(file, arg, start) {
+        Ok(node)
+            if node.span == whole
+                && matches!(
+                    node.kind,
+                    ValueKind::List(_)
+                        | ValueKind::Stage(_)
+                        | ValueKind::Reference(_)
+                        | ValueKind::Str(_)
+                ) =>
+        {
+            node
+        }
+        _ => ValueNode {
+            kind: ValueKind::Str(arg[start..].to_string()),
+            span: whole,
+        },
+    }
 }

@@ -4,7 +4,7 @@
 pub mod svg;
 pub mod table;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde_json::Value;
 use std::path::Path;
 
@@ -18,9 +18,10 @@ pub struct Series {
 
 /// Every record of a metrics file (one JSON object per line, blank lines skipped).
 pub fn read_records(path: &Path) -> Result<Vec<Value>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    text.lines()
+    use crate::data::input::{read_capped, utf8_lines, MAX_JSONL_BYTES};
+    let bytes = read_capped(path, MAX_JSONL_BYTES, "the metrics file")?;
+    utf8_lines(path, &bytes)?
+        .into_iter()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, line)| {

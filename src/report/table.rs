@@ -44,7 +44,22 @@ pub fn read_run(path: &Path) -> Result<RunResult> {
             path.display()
         ))
     })?;
-    let f = |k: &str| record.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    // A missing or non-numeric figure would print as `NaN ± NaN`: refuse it by name.
+    let f = |k: &str| {
+        record
+            .get(k)
+            .and_then(Value::as_f64)
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| {
+                crate::data::InvalidInput(format!(
+                    "{}: the last evaluation has no number `{k}` (found {})",
+                    path.display(),
+                    record
+                        .get(k)
+                        .map_or("nothing".to_string(), |v| v.to_string())
+                ))
+            })
+    };
     let by_kind = record
         .get("eval_success_by_kind")
         .and_then(Value::as_object)
@@ -56,8 +71,8 @@ pub fn read_run(path: &Path) -> Result<RunResult> {
         .unwrap_or_default();
     Ok(RunResult {
         method: method_of(path),
-        success: f("eval_success_rate"),
-        score: f("eval_score"),
+        success: f("eval_success_rate")?,
+        score: f("eval_score")?,
         by_kind,
         iteration: record.get("iteration").and_then(Value::as_u64).unwrap_or(0),
     })

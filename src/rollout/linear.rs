@@ -7,6 +7,7 @@
 use super::policy::{candidates, fill_template, Choice, Decision, Policy, UpdateStats, View};
 use crate::agent::prompt::guess_task_statement;
 use crate::data::atomic::write_atomically;
+use crate::data::input::{read_capped, MAX_WEIGHTS_BYTES};
 use crate::data::InvalidInput;
 use crate::rng::Rng;
 use anyhow::{bail, Context, Result};
@@ -63,8 +64,7 @@ impl LinearPolicy {
 
     /// Reads weights written by `save`; their count must match `features_log2`.
     pub fn load(&mut self, path: &Path) -> Result<()> {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read policy weights {}", path.display()))?;
+        let bytes = read_capped(path, MAX_WEIGHTS_BYTES, "the policy weights file")?;
         let invalid = |why: String| InvalidInput(format!("{}: {why}", path.display()));
         let body = bytes
             .strip_prefix(WEIGHTS_MAGIC)

@@ -61,7 +61,12 @@ impl Sink for MetricsSink {
     }
 
     fn open(&mut self, resume: Option<SinkOffset>, _scratch: Option<&Path>) -> Result<()> {
-        let mut file = crate::data::atomic::open_append(&self.path, resume.is_none())?;
+        let mut file = crate::data::atomic::open_append(&self.path)?;
+        if resume.is_none() {
+            // A fresh run starts its log empty.
+            file.set_len(0)
+                .with_context(|| format!("cannot empty {}", self.path.display()))?;
+        }
         if let Some(offset) = resume {
             let len = file.metadata()?.len();
             if len < offset {
