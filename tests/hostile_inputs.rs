@@ -51,7 +51,7 @@ fn a_special_rows_file_is_refused_at_once() {
         let out = proxmo_in(&dir, &["run", "p.pipe", "-q", "--set", &set], LIMIT);
         assert_eq!(out.status.code(), Some(2), "{source}: {}", stderr_of(&out));
         assert!(
-            stderr_of(&out).contains("regular files"),
+            stderr_of(&out).contains("regular file"),
             "{}",
             stderr_of(&out)
         );

@@ -7,6 +7,7 @@ pub mod console;
 pub mod graph;
 pub mod play;
 pub mod plot;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod stages;

@@ -1,6 +1,7 @@
 //! `proxmo run FILE [--pipeline NAME] [--set stage.param=value ...]`
 
 use super::console;
+use super::progress::RunProgress;
 use super::{exit_code_of, load_or_report, EXIT_OK};
 use crate::dsl::Selection;
 use crate::run::{self, RunOptions};
@@ -26,18 +27,13 @@ pub struct RunArgs {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<u8> {
-    pipeline_clock(); // Start the clock that progress lines show.
     let selection = Selection::One(args.pipeline.clone());
     let pipeline = match load_or_report(&args.file, selection, &args.sets) {
         Ok(mut p) => p.remove(0),
         Err(code) => return Ok(code),
     };
     let quiet = args.quiet;
-    let mut progress = |message: &str| {
-        if !quiet {
-            console::errln(&format!("[{}] {message}", pipeline_clock()));
-        }
-    };
+    let mut progress = RunProgress::new(quiet);
     let outcome = run::plan(&pipeline)
         .map_err(|_| anyhow::anyhow!("pipeline `{}` no longer plans", pipeline.name))
         .and_then(|plan| {
@@ -46,6 +42,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
             };
             run::run(&plan, options, &mut progress)
         });
+    progress.finish();
     match outcome {
         Ok(summary) if summary.already_finished => Ok(EXIT_OK),
         Ok(summary) => {
@@ -62,13 +59,4 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
             Ok(exit_code_of(&error))
         }
     }
-}
-
-/// Seconds since the process started, for progress lines.
-fn pipeline_clock() -> String {
-    use std::sync::OnceLock;
-    use std::time::Instant;
-    static START: OnceLock<Instant> = OnceLock::new();
-    let start = START.get_or_init(Instant::now);
-    format!("{:7.2}s", start.elapsed().as_secs_f64())
 }

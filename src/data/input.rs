@@ -16,6 +16,27 @@ pub const MAX_JSONL_BYTES: u64 = 4 << 30;
 /// The cap on a `policy.linear` weights file (2^26 weights of 8 bytes, plus the header).
 pub const MAX_WEIGHTS_BYTES: u64 = (8 << 26) + 64;
 
+/// Refuses (as invalid input) an input `path` that is not a regular file or is larger than
+/// `cap`, by its metadata alone: what `proxmo check` can say without reading anything.
+pub fn check_regular(path: &Path, cap: u64, what: &str) -> Result<(), InvalidInput> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| InvalidInput(format!("cannot read {what} {shown}: {e}")))?;
+    if !meta.is_file() {
+        return Err(InvalidInput(format!(
+            "{what} {shown} is {}: proxmo reads only regular files",
+            special_kind(&meta).unwrap_or("not a regular file")
+        )));
+    }
+    if meta.len() > cap {
+        return Err(InvalidInput(format!(
+            "{what} {shown} is larger than the limit of {} MiB",
+            cap >> 20
+        )));
+    }
+    Ok(())
+}
+
 /// The bytes of the regular file `path`, refused (as invalid input) when it is anything else
 /// or larger than `cap`. `what` names the file's role in messages ("the .pipe file").
 pub fn read_capped(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, InvalidInput> {
@@ -32,14 +53,7 @@ pub fn read_capped(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, Invalid
             cap >> 20
         ))
     };
-    let meta = std::fs::metadata(path)
-        .map_err(|e| InvalidInput(format!("cannot read {what} {shown}: {e}")))?;
-    if !meta.is_file() {
-        return Err(not_regular(&meta));
-    }
-    if meta.len() > cap {
-        return Err(too_large());
-    }
+    check_regular(path, cap, what)?;
     // Non-blocking, in case a FIFO took the file's place since the check above.
     let file = OpenOptions::new()
         .read(true)

@@ -35,6 +35,9 @@ pub struct RunSummary {
 /// Progress messages go through this, so the CLI can print them and tests can keep quiet.
 pub trait Progress {
     fn say(&mut self, message: &str);
+
+    /// `done` of `total` units (batches) are finished: for a live bar with rate and ETA.
+    fn advance(&mut self, _unit: &str, _done: usize, _total: usize) {}
 }
 
 impl<F: FnMut(&str)> Progress for F {
@@ -345,8 +348,10 @@ impl<'p> Trainer<'p> {
         };
         let mut rows_written = 0;
         let mut last = BatchDiagnostics::default();
+        progress.advance("batch", state.completed, iterations);
         for iteration in state.completed..iterations {
             let (written, diagnostics) = self.batch(iteration, &mut rng, sinks, progress)?;
+            progress.advance("batch", iteration + 1, iterations);
             rows_written += written;
             last = diagnostics;
             if let Some(cp) = &self.checkpoint {

@@ -2,6 +2,7 @@
 //! (see `crate::rollout::linear`); trained by `update.pg`.
 
 use super::exclude_param;
+use crate::data::input::{check_regular, MAX_WEIGHTS_BYTES};
 use crate::kinds::Build;
 use crate::rollout::linear::LinearPolicy;
 use crate::rollout::policy::Policy;
@@ -22,13 +23,14 @@ pub struct Config {
 
 impl StageConfig for Config {
     fn validate(&self) -> Result<(), Problem> {
-        if !self.weights.is_empty() && !Path::new(&self.weights).is_file() {
-            return Err(
-                Problem::at("weights", format!("{} is not a file", self.weights))
-                    .help("give a file saved by update.pg's `save`, or \"\" to start from zero"),
-            );
+        if self.weights.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let path = Path::new(&self.weights);
+        check_regular(path, MAX_WEIGHTS_BYTES, "the weights file").map_err(|e| {
+            Problem::at("weights", e.0)
+                .help("give a file saved by update.pg's `save`, or \"\" to start from zero")
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! `source.jsonl`: step rows from a JSON-lines file (format in README, "Advantages for your
 //! own rollouts").
 
+use crate::data::input::{check_regular, MAX_JSONL_BYTES};
 use crate::data::jsonl::{read_rows, JsonlRows};
 use crate::kinds::roles::Source;
 use crate::kinds::Build;
@@ -18,20 +19,11 @@ pub struct Config {
 
 impl StageConfig for Config {
     fn validate(&self) -> Result<(), Problem> {
-        let path = Path::new(&self.path);
         if self.path.is_empty() {
             return Err(Problem::at("path", "is empty").help("name the JSON-lines file to read"));
         }
-        if !path.exists() {
-            return Err(Problem::at("path", format!("{} does not exist", self.path)));
-        }
-        if !path.is_file() {
-            return Err(Problem::at(
-                "path",
-                format!("{} is not a regular file", self.path),
-            ));
-        }
-        Ok(())
+        check_regular(Path::new(&self.path), MAX_JSONL_BYTES, "the rows file")
+            .map_err(|e| Problem::at("path", e.0))
     }
 }
 
