@@ -12,6 +12,7 @@ pub mod data;
 pub mod dsl;
 pub mod env;
 pub mod gpu;
+pub mod lm;
 pub mod pipeline;
 pub mod report;
 pub mod rng;

@@ -4,6 +4,7 @@
 
 pub mod advantage;
 pub mod env;
+pub mod prompts;
 
 use std::time::{Duration, Instant};
 
