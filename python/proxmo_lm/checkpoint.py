@@ -1,0 +1,107 @@
+"""`save` and `load` of the policy as a Hugging Face model directory (safetensors weights,
+config, generation config, tokenizer files and chat template), so the directory is also a
+model `policy.lm`, transformers or vLLM can load. With full fine-tuning the AdamW state is
+saved beside it (`optimizer.pt`) and restored by `load`; with LoRA the adapters are merged
+into the saved weights and `load` starts fresh adapters and a fresh optimiser on them.
+
+A save is written to a temporary sibling directory first, then renamed into place."""
+
+import os
+import shutil
+import tempfile
+
+import torch
+from safetensors.torch import load_file
+
+from .settings import RequestError
+
+OPTIMIZER_FILE = "optimizer.pt"
+
+
+def save(policy, path):
+    path = os.path.abspath(path)
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise RequestError(f"`path`: the directory {parent} does not exist")
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+    try:
+        os.chmod(tmp, 0o755)
+        if policy.settings.lora_rank > 0:
+            copy_merged(policy.model).save_pretrained(tmp)
+        else:
+            policy.model.save_pretrained(tmp)
+            torch.save(policy.optimizer.state_dict(), os.path.join(tmp, OPTIMIZER_FILE))
+        policy.tokenizer.save_pretrained(tmp)
+        replace_dir(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def copy_merged(peft_model):
+    """A plain transformers model with the LoRA adapters folded in (the live one is kept)."""
+    import copy
+
+    return copy.deepcopy(peft_model).merge_and_unload()
+
+
+def replace_dir(new, target):
+    """Puts directory `new` at `target`; an existing target is moved aside and deleted only
+    once the new one is in place."""
+    if not os.path.exists(target):
+        os.rename(new, target)
+        return
+    old = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.old-",
+                           dir=os.path.dirname(target))
+    os.rmdir(old)
+    os.rename(target, old)
+    os.rename(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load(policy, path):
+    """Loads weights (and, with full fine-tuning, the optimiser state when saved) from a
+    model directory of the same architecture."""
+    weights = os.path.join(path, "model.safetensors")
+    if not os.path.isfile(weights):
+        raise RequestError(f"`path` {path!r}: no model.safetensors there")
+    state = load_file(weights, device=str(policy.device))
+    if policy.settings.lora_rank > 0:
+        # Saved weights are merged; fresh adapters start from zero on top of them.
+        reset_lora(policy)
+        target = policy.model.get_base_model()
+    else:
+        target = policy.model
+    own = target.state_dict()
+    tied = getattr(target.config, "tie_word_embeddings", False)
+    expected = {k for k in own if not (tied and k == "lm_head.weight") and "lora_" not in k}
+    renamed = {base_key(k): k for k in expected}
+    missing = sorted(set(renamed) - set(state))
+    if missing:
+        raise RequestError(f"{weights}: missing tensors, e.g. {missing[:3]}")
+    with torch.no_grad():
+        for short, full in renamed.items():
+            if own[full].shape != state[short].shape:
+                raise RequestError(f"{weights}: {short} has shape {tuple(state[short].shape)}, "
+                                   f"the model {tuple(own[full].shape)}")
+        for short, full in renamed.items():
+            own[full].copy_(state[short])
+    optimizer_file = os.path.join(path, OPTIMIZER_FILE)
+    if policy.settings.lora_rank == 0 and os.path.isfile(optimizer_file):
+        policy.optimizer.load_state_dict(torch.load(optimizer_file, map_location=policy.device))
+    return path
+
+
+def base_key(key):
+    """A state-dict key as saved by transformers: peft's `base_layer.` wrapper removed."""
+    return key.replace(".base_layer.", ".")
+
+
+def reset_lora(policy):
+    """Zeroes the LoRA B matrices (adapters become the identity) and resets the optimiser."""
+    with torch.no_grad():
+        for name, p in policy.model.named_parameters():
+            if "lora_B" in name:
+                p.zero_()
+    policy.optimizer = policy._optimizer()
