@@ -150,10 +150,16 @@ fn conversations() -> Vec<Vec<Message>> {
         vec![m("system", "You are an agent."), m("user", "look")],
         vec![
             m("user", "Your task is to: put a mug in desk."),
-            m("assistant", "<think>find a mug</think><action>go to shelf 1</action>"),
+            m(
+                "assistant",
+                "<think>find a mug</think><action>go to shelf 1</action>",
+            ),
             m("user", "You arrive at shelf 1. On it you see a mug 1.\n"),
         ],
-        vec![m("user", "  spaces, tabs\t and unicode: e\u{2011}commerce caf\u{e9} \u{1F600}  ")],
+        vec![m(
+            "user",
+            "  spaces, tabs\t and unicode: e\u{2011}commerce caf\u{e9} \u{1F600}  ",
+        )],
     ]
 }
 
@@ -201,7 +207,11 @@ fn check_chat_template(which: &str) {
             );
         }
         let ids = encoder.encode_chat(c, usize::MAX).unwrap().ids;
-        assert_eq!(ids, ids_of(&expected["chat_ids"][i]), "{which}: conversation {i}");
+        assert_eq!(
+            ids,
+            ids_of(&expected["chat_ids"][i]),
+            "{which}: conversation {i}"
+        );
     }
 }
 
@@ -246,5 +256,21 @@ fn a_directory_without_a_tokenizer_is_refused_by_name() {
     std::fs::create_dir_all(&dir).unwrap();
     let err = PromptEncoder::load(&dir).err().unwrap();
     let text = format!("{err:#}");
-    assert!(text.contains("no tokenizer.json") && text.contains("lm_text_empty"), "{text}");
+    assert!(
+        text.contains("no tokenizer.json") && text.contains("lm_text_empty"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bench_tokenizer_on_a_directory_without_a_model_exits_2() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lm_text_bench_empty");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_proxmo"))
+        .args(["bench", "tokenizer", "--model"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no tokenizer.json"));
 }

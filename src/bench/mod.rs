@@ -5,6 +5,7 @@
 pub mod advantage;
 pub mod env;
 pub mod prompts;
+pub mod tokenizer;
 
 use std::time::{Duration, Instant};
 

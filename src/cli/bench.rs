@@ -16,6 +16,23 @@ pub enum BenchTarget {
     Advantage(AdvantageArgs),
     /// Environment steps per second with random admissible actions.
     Env(EnvArgs),
+    /// Chat-template rendering and tokenisation of the environments' prompts.
+    Tokenizer(TokenizerArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TokenizerArgs {
+    /// A model directory with tokenizer.json and a chat template.
+    #[arg(long)]
+    pub model: std::path::PathBuf,
+    /// Prompts per environment.
+    #[arg(long, default_value_t = 500)]
+    pub prompts: usize,
+    /// Repeats; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -54,6 +71,27 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     match args.what {
         BenchTarget::Advantage(a) => run_advantage(a),
         BenchTarget::Env(e) => run_env(e),
+        BenchTarget::Tokenizer(t) => run_tokenizer(t),
+    }
+}
+
+fn run_tokenizer(args: TokenizerArgs) -> anyhow::Result<u8> {
+    println!(
+        "render (chat template) + tokenise, {}: one thread, median of {}",
+        args.model.display(),
+        args.repeats.max(1)
+    );
+    match crate::bench::tokenizer::measure(&args.model, args.prompts, args.repeats, args.seed) {
+        Ok(measurements) => {
+            for m in measurements {
+                println!("{}", crate::bench::tokenizer::report(&m));
+            }
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Ok(super::exit_code_of(&e))
+        }
     }
 }
 

@@ -161,9 +161,7 @@ fn special_tokens_of(config: &Json) -> BTreeMap<String, String> {
         .iter()
         .filter_map(|name| {
             let entry = config.get(*name)?;
-            let text = entry
-                .as_str()
-                .or_else(|| entry.get("content")?.as_str())?;
+            let text = entry.as_str().or_else(|| entry.get("content")?.as_str())?;
             Some((name.to_string(), text.to_string()))
         })
         .collect()
@@ -183,10 +181,15 @@ mod tests {
     #[test]
     fn renders_with_trimmed_blocks_and_a_generation_prompt() {
         let t = template(QWEN_LIKE);
-        let messages = [Message::new("system", "Be brief."), Message::new("user", " hi ")];
+        let messages = [
+            Message::new("system", "Be brief."),
+            Message::new("user", " hi "),
+        ];
         assert_eq!(
             t.render(&messages, true).unwrap(),
-            "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
+            // Jinja2 with trim_blocks and lstrip_blocks renders exactly this: the newline
+            // after a block tag goes, the one after an expression stays.
+            "<|im_start|>system\nBe brief.<|im_end|>\n\n<|im_start|>user\nhi<|im_end|>\n\n<|im_start|>assistant\n\n"
         );
         assert!(!t.render(&messages, false).unwrap().contains("assistant"));
     }
@@ -235,8 +238,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let err = ChatTemplate::load(&dir).err().unwrap();
         assert!(format!("{err:#}").contains("no chat template"), "{err:#}");
-        std::fs::write(dir.join(CONFIG_FILE), r#"{"chat_template": "{{ messages | length }}"}"#)
-            .unwrap();
+        std::fs::write(
+            dir.join(CONFIG_FILE),
+            r#"{"chat_template": "{{ messages | length }}"}"#,
+        )
+        .unwrap();
         let t = ChatTemplate::load(&dir).unwrap();
         assert_eq!(t.render(&[Message::new("user", "a")], true).unwrap(), "1");
         std::fs::remove_dir_all(&dir).unwrap();
