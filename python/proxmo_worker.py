@@ -163,16 +163,32 @@ def serve(lines, out, log):
         out.flush()
 
 
+def broadcast_lines(stdin):
+    """Under torchrun: rank 0's request lines, on every rank (None marks the end)."""
+    from proxmo_lm import distributed
+
+    distributed.init("cpu")
+    if distributed.rank() == 0:
+        for line in stdin:
+            distributed.broadcast(line)
+            yield line
+        distributed.broadcast(None)
+    else:
+        while (line := distributed.broadcast(None)) is not None:
+            yield line
+
+
 def main():
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        print("error: several processes (torchrun) are not supported by this worker yet: "
-              "run one process", file=sys.stderr)
-        return 2
     out = sys.stdout
     # Anything a library prints goes to the log, never into the protocol.
     sys.stdout = sys.stderr
+    lines = sys.stdin
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        lines = broadcast_lines(sys.stdin)
+        if int(os.environ.get("RANK", "0")) != 0:
+            out = open(os.devnull, "w")
     try:
-        serve(sys.stdin, out, sys.stderr)
+        serve(lines, out, sys.stderr)
     except BrokenPipeError:
         return 1
     return 0

@@ -13,6 +13,7 @@ import tempfile
 import torch
 from safetensors.torch import load_file
 
+from . import distributed
 from .settings import RequestError
 
 OPTIMIZER_FILE = "optimizer.pt"
@@ -23,6 +24,8 @@ def save(policy, path):
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
         raise RequestError(f"`path`: the directory {parent} does not exist")
+    if policy.sharded:
+        return save_sharded(policy, path)
     tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
     try:
         os.chmod(tmp, 0o755)
@@ -36,6 +39,25 @@ def save(policy, path):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return path
+
+
+def save_sharded(policy, path):
+    """Under FSDP every rank gathers the full weights; rank 0 writes them. The optimiser
+    state is not saved (a `load` then starts a fresh AdamW state)."""
+    state = distributed.full_state_dict(policy.model)
+    if distributed.rank() == 0:
+        tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-",
+                               dir=os.path.dirname(path))
+        try:
+            os.chmod(tmp, 0o755)
+            policy.model.save_pretrained(tmp, state_dict=state)
+            policy.tokenizer.save_pretrained(tmp)
+            replace_dir(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    torch.distributed.barrier()
     return path
 
 
@@ -66,7 +88,7 @@ def load(policy, path):
     weights = os.path.join(path, "model.safetensors")
     if not os.path.isfile(weights):
         raise RequestError(f"`path` {path!r}: no model.safetensors there")
-    state = load_file(weights, device=str(policy.device))
+    state = load_file(weights, device="cpu" if policy.sharded else str(policy.device))
     if policy.settings.lora_rank > 0:
         # Saved weights are merged; fresh adapters start from zero on top of them.
         reset_lora(policy)
@@ -80,11 +102,17 @@ def load(policy, path):
     missing = sorted(set(renamed) - set(state))
     if missing:
         raise RequestError(f"{weights}: missing tensors, e.g. {missing[:3]}")
+    for short, full in renamed.items():
+        if tuple(own[full].shape) != tuple(state[short].shape):
+            raise RequestError(f"{weights}: {short} has shape {tuple(state[short].shape)}, "
+                               f"the model {tuple(own[full].shape)}")
+    if policy.sharded:
+        complete = {key: state[short] for short, key in renamed.items()}
+        if tied and "lm_head.weight" in own:
+            complete["lm_head.weight"] = complete["model.embed_tokens.weight"]
+        distributed.load_full_state_dict(target, complete)
+        return path
     with torch.no_grad():
-        for short, full in renamed.items():
-            if own[full].shape != state[short].shape:
-                raise RequestError(f"{weights}: {short} has shape {tuple(state[short].shape)}, "
-                                   f"the model {tuple(own[full].shape)}")
         for short, full in renamed.items():
             own[full].copy_(state[short])
     optimizer_file = os.path.join(path, OPTIMIZER_FILE)

@@ -4,6 +4,7 @@ ratio's denominator needs, since training computes the same quantity."""
 
 import torch
 
+from . import distributed
 from .batching import left_pad
 from .sampling import next_tokens
 
@@ -36,7 +37,11 @@ def generate(model, prompts, *, eos_ids, pad_id, device, temperature, top_p, max
         for i in torch.nonzero(finished_now).flatten().tolist():
             finish[i] = "eos"
         done |= finished_now
-        if bool(done.all()):
+        finished = bool(done.all())
+        if distributed.active():
+            # Every rank must run the same number of forward passes (sharded weights).
+            finished = distributed.all_true(finished, device)
+        if finished:
             break
         # Finished rows keep stepping on padding; what they produce is not recorded.
         step_ids = torch.where(done, torch.full_like(token, pad_id), token)[:, None]

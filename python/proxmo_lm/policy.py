@@ -8,6 +8,7 @@ import os
 
 import torch
 
+from . import distributed
 from .batching import response_logits, token_logprobs
 from .settings import RequestError
 
@@ -47,6 +48,11 @@ class Policy:
 
         self.settings = settings
         self.device = resolve_device(settings.device)
+        self.sharded = distributed.world_size() > 1
+        if self.sharded:
+            if settings.lora_rank > 0:
+                raise RequestError("`lora_rank` > 0 under torchrun is not supported")
+            self.device = distributed.init(self.device.type)
         if not os.path.isdir(settings.model):
             raise RequestError(f"`model` {settings.model!r} is not a directory")
         torch.manual_seed(settings.seed)
@@ -66,6 +72,10 @@ class Policy:
             self.model = base
             if settings.kl_coef > 0:
                 self.reference = copy.deepcopy(base).requires_grad_(False).eval()
+            if self.sharded:
+                distributed.shard(self.model)
+                if self.reference is not None:
+                    distributed.shard(self.reference)
         self.optimizer = self._optimizer()
         self.generator = torch.Generator(device=self.device).manual_seed(settings.seed)
 
@@ -103,6 +113,7 @@ class Policy:
             "reference_model": self.reference is not None or (
                 self.settings.lora_rank > 0 and self.settings.kl_coef > 0),
             "lora_rank": self.settings.lora_rank,
+            "world_size": distributed.world_size() if self.sharded else 1,
             "torch": torch.__version__,
             "transformers": transformers.__version__,
         }

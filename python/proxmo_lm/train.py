@@ -7,6 +7,7 @@ import time
 
 import torch
 
+from . import distributed
 from .batching import response_logits, token_logprobs
 from .loss import actor_loss, entropy_from_logits, sft_loss, token_mean
 
@@ -22,14 +23,16 @@ def train_step(policy, loss_kind, micro_batches):
     model.zero_grad(set_to_none=True)
     totals = {k: 0.0 for k in METRIC_KEYS}
     total_loss = 0.0
-    for rows in micro_batches:
+    world = distributed.world_size() if distributed.active() else 1
+    for rows, weight in my_share(micro_batches, distributed.rank(), world):
         pairs = [(row["prompt"], row["response"]) for row in rows]
         logits, targets, row_of = response_logits(model, pairs, policy.pad_id, policy.device)
         logp = token_logprobs(logits, targets)
         if loss_kind == "sft":
             loss = sft_loss(logp, n_tokens)
             with torch.no_grad():
-                totals["entropy"] += float(token_mean(entropy_from_logits(logits), n_tokens))
+                totals["entropy"] += weight * float(
+                    token_mean(entropy_from_logits(logits), n_tokens))
         else:
             old = torch.tensor([x for row in rows for x in row["old_logprobs"]],
                                dtype=torch.float32, device=policy.device)
@@ -46,11 +49,16 @@ def train_step(policy, loss_kind, micro_batches):
                 entropy_coef=s.entropy_coef, clip_low=s.clip_low, clip_high=s.clip_high,
                 clip_ratio_c=s.clip_ratio_c)
             for k, v in metrics.items():
-                totals[k] += float(v)
-        loss.backward()
-        total_loss += float(loss.detach())
+                totals[k] += weight * float(v)
+        # FSDP averages gradients over ranks; the token-mean needs their sum.
+        (loss * (weight * world)).backward()
+        total_loss += weight * float(loss.detach())
+    if world > 1:
+        keys = list(totals)
+        summed = distributed.sum_values([totals[k] for k in keys] + [total_loss], policy.device)
+        totals, total_loss = dict(zip(keys, summed[:-1])), summed[-1]
     params = [p for p in model.parameters() if p.requires_grad]
-    grad_norm = float(torch.nn.utils.clip_grad_norm_(params, s.grad_clip))
+    grad_norm = distributed.to_float(torch.nn.utils.clip_grad_norm_(params, s.grad_clip))
     stepped = math.isfinite(grad_norm)
     if stepped:
         policy.optimizer.step()
@@ -66,3 +74,12 @@ def train_step(policy, loss_kind, micro_batches):
     else:
         metrics["entropy"] = totals["entropy"]
     return metrics
+
+
+def my_share(micro_batches, rank, world):
+    """(micro-batch, weight) pairs this rank runs: micro-batch i on rank i mod world; a rank
+    left short runs the first micro-batch again with weight 0, so every rank makes the same
+    number of passes."""
+    rounds = -(-len(micro_batches) // world)
+    return [(micro_batches[i], 1.0) if i < len(micro_batches) else (micro_batches[0], 0.0)
+            for i in range(rank, rounds * world, world)]
