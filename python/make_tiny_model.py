@@ -18,10 +18,10 @@ Exit codes: 0 written, 1 failure while building, 2 bad arguments.
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
+
+from proxmo_lm.atomic_dir import writing_dir
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -181,18 +181,9 @@ def main(argv):
             raise UsageError(f"{out_dir} exists (pass --force to replace it)")
         texts = corpus_from_file(args.corpus) if args.corpus else corpus_from_envs(
             args.prompts_per_env, args.seed)
-        parent = os.path.dirname(out_dir)
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=".tiny-model-", dir=parent)
-        os.chmod(tmp, 0o755)
-        try:
+        os.makedirs(os.path.dirname(out_dir), exist_ok=True)
+        with writing_dir(out_dir) as tmp:
             params, vocab = build(tmp, texts, args)
-            if os.path.exists(out_dir):
-                shutil.rmtree(out_dir)
-            os.rename(tmp, out_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -7,13 +7,12 @@ into the saved weights and `load` starts fresh adapters and a fresh optimiser on
 A save is written to a temporary sibling directory first, then renamed into place."""
 
 import os
-import shutil
-import tempfile
 
 import torch
 from safetensors.torch import load_file
 
 from . import distributed
+from .atomic_dir import writing_dir
 from .settings import RequestError
 
 OPTIMIZER_FILE = "optimizer.pt"
@@ -26,19 +25,13 @@ def save(policy, path):
         raise RequestError(f"`path`: the directory {parent} does not exist")
     if policy.sharded:
         return save_sharded(policy, path)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
-    try:
-        os.chmod(tmp, 0o755)
+    with writing_dir(path) as tmp:
         if policy.settings.lora_rank > 0:
             copy_merged(policy.model).save_pretrained(tmp)
         else:
             policy.model.save_pretrained(tmp)
             torch.save(policy.optimizer.state_dict(), os.path.join(tmp, OPTIMIZER_FILE))
         policy.tokenizer.save_pretrained(tmp)
-        replace_dir(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return path
 
 
@@ -47,16 +40,9 @@ def save_sharded(policy, path):
     state is not saved (a `load` then starts a fresh AdamW state)."""
     state = distributed.full_state_dict(policy.model)
     if distributed.rank() == 0:
-        tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-",
-                               dir=os.path.dirname(path))
-        try:
-            os.chmod(tmp, 0o755)
+        with writing_dir(path) as tmp:
             policy.model.save_pretrained(tmp, state_dict=state)
             policy.tokenizer.save_pretrained(tmp)
-            replace_dir(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
     torch.distributed.barrier()
     return path
 
@@ -66,20 +52,6 @@ def copy_merged(peft_model):
     import copy
 
     return copy.deepcopy(peft_model).merge_and_unload()
-
-
-def replace_dir(new, target):
-    """Puts directory `new` at `target`; an existing target is moved aside and deleted only
-    once the new one is in place."""
-    if not os.path.exists(target):
-        os.rename(new, target)
-        return
-    old = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.old-",
-                           dir=os.path.dirname(target))
-    os.rmdir(old)
-    os.rename(target, old)
-    os.rename(new, target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def load(policy, path):
