@@ -19,7 +19,7 @@ def require(module):
     except ImportError:
         if os.environ.get("PROXMO_REQUIRE_LM_TESTS") == "1":
             raise
-        pytest.skip(f"{module} is not installed")
+        pytest.skip(f"{module} is not installed", allow_module_level=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,9 @@ import sys
 
 import pytest
 
-torch = pytest.importorskip("torch")
+from conftest import require
+
+torch = require("torch")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from proxmo_lm.loss import (actor_loss, entropy_from_logits, k3_kl, policy_terms,  # noqa: E402

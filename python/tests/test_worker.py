@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from conftest import PYTHON_DIR
+from conftest import PYTHON_DIR, require
 
 import proxmo_worker  # noqa: E402
 
-torch = pytest.importorskip("torch")
+torch = require("torch")
 
 
 def worker(model, **settings):
