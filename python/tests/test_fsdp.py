@@ -4,6 +4,7 @@ log-probs, the same seeded samples, and a sharded save that a single process loa
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -42,12 +43,20 @@ def test_two_gloo_processes_give_the_single_process_results(tiny_model, tmp_path
         pytest.skip("this torch has no gloo backend")
     sharded_path = str(tmp_path / "sharded")
     lines = "".join(json.dumps(r) + "\n" for r in requests(tiny_model, sharded_path))
-    proc = subprocess.run(
+    # Its own process group, so a hung run is ended with every rank.
+    proc = subprocess.Popen(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
          os.path.join(PYTHON_DIR, "proxmo_worker.py")],
-        input=lines, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    sharded = [json.loads(line) for line in proc.stdout.splitlines()]
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(lines, timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("torchrun with 2 processes did not finish in 300 s")
+    assert proc.returncode == 0, stderr[-3000:]
+    sharded = [json.loads(line) for line in stdout.splitlines()]
     assert all(a["ok"] for a in sharded), sharded
     assert sharded[0]["world_size"] == 2
 
