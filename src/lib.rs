@@ -17,6 +17,7 @@ pub mod error;
 pub mod gpu;
 pub mod kinds;
 pub mod metrics;
+pub mod lm;
 pub mod report;
 pub mod rng;
 pub mod rollout;

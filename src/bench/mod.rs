@@ -5,6 +5,8 @@
 pub mod advantage;
 pub mod check;
 pub mod env;
+pub mod prompts;
+pub mod tokenizer;
 
 use std::time::{Duration, Instant};
 

@@ -20,6 +20,8 @@ pub enum BenchTarget {
     /// `proxmo check` on a generated hostile .pipe file (repeated parameters, thousands of
     /// errors, a multi-megabyte line).
     Check(CheckArgs),
+    /// Chat-template rendering and tokenisation of the environments' prompts.
+    Tokenizer(TokenizerArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -27,6 +29,21 @@ pub struct CheckArgs {
     /// Size of the generated file in MiB (at most 60, below the .pipe size cap).
     #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=60))]
     pub mib: u64,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TokenizerArgs {
+    /// A model directory with tokenizer.json and a chat template.
+    #[arg(long)]
+    pub model: std::path::PathBuf,
+    /// Prompts per environment.
+    #[arg(long, default_value_t = 500)]
+    pub prompts: usize,
+    /// Repeats; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -90,6 +107,27 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
         BenchTarget::Advantage(a) => run_advantage(a),
         BenchTarget::Env(e) => run_env(e),
         BenchTarget::Check(c) => run_check(c),
+        BenchTarget::Tokenizer(t) => run_tokenizer(t),
+    }
+}
+
+fn run_tokenizer(args: TokenizerArgs) -> anyhow::Result<u8> {
+    console::outln(&format!(
+        "render (chat template) + tokenise, {}: one thread, median of {}",
+        args.model.display(),
+        args.repeats.max(1)
+    ));
+    match crate::bench::tokenizer::measure(&args.model, args.prompts, args.repeats, args.seed) {
+        Ok(measurements) => {
+            for m in measurements {
+                console::outln(&crate::bench::tokenizer::report(&m));
+            }
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            console::errln(&format!("error: {e:#}"));
+            Ok(super::exit_code_of(&e))
+        }
     }
 }
 
