@@ -24,7 +24,8 @@ pub struct StepOutcome {
     pub won: bool,
     /// The benchmark's raw score so far (WebShop: the purchase reward in [0, 1]; ALFWorld: 0 or 1).
     pub score: f64,
-    /// Actions the environment accepts now, sorted.
+    /// Actions the environment accepts now, in the order the original lists them
+    /// (ALFWorld: sorted; WebShop: page order).
     pub admissible: Vec<String>,
     /// The anchor observation ProxMO compares states by (SPEC section 4).
     pub anchor: String,
@@ -75,8 +76,9 @@ pub fn factory(kind: &str, params: &Params) -> Result<EnvFactory> {
             let seed = u64::try_from(params.i64("seed")?)?;
             let products = usize::try_from(params.i64("products")?)?;
             let max_steps = usize::try_from(params.i64("max_steps")?)?;
+            let mode = webshop::GoalMode::parse(params.str("goal_mode")?)?;
             // Holding the shop here keeps its catalogue and index alive across rollouts.
-            let shop = webshop::Shop::shared(products, seed);
+            let shop = webshop::Shop::shared_with(products, seed, mode);
             Box::new(move || {
                 let env =
                     webshop::WebShop::with_shared(shop.clone(), split).with_max_steps(max_steps);

@@ -12,7 +12,7 @@ pub mod search;
 
 pub use catalogue::{Catalogue, Product};
 pub use game::{random_policy, PolicyEval, Shop, WebShop, DEFAULT_MAX_STEPS, DEFAULT_PRODUCTS};
-pub use goals::{Goal, Split};
+pub use goals::{Goal, GoalMode, Split};
 
 use crate::pipeline::schema::{
     Default, ParamSpec, ParamType, Range, Role, StageSchema, GROUP_SIZE_CAP, STEP_LIMIT_CAP,
@@ -53,6 +53,12 @@ pub fn schema() -> StageSchema {
                 "rollouts per task (all reset to the same task)",
             )
             .range(Range::closed(2.0, GROUP_SIZE_CAP)),
+            ParamSpec::new(
+                "goal_mode",
+                ParamType::Choice(GoalMode::NAMES),
+                Default::Value(Value::Str("synthetic".into())),
+                "goals as the original's human_goals switch makes them: synthetic (verl-agent's setting; options matched as (name, value) pairs) or human (option values matched after colour normalisation)",
+            ),
             ParamSpec::new(
                 "products",
                 ParamType::Int,
