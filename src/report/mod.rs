@@ -1,6 +1,7 @@
 //! Reading what runs wrote: plots of the per-batch metrics a `sink.metrics` stage records,
 //! and tables comparing runs.
 
+pub mod paired;
 pub mod svg;
 pub mod table;
 
