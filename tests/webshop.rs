@@ -816,3 +816,45 @@ fn synthetic_goals_word_options_as_the_original() {
         assert!(g.instruction.contains(&clause), "{} / {clause}", g.instruction);
     }
 }
+
+/// What WebShop success asks of a policy (why the linear policy's success stays low): on
+/// the test goals, searching the instruction and buying the top hit rarely succeeds, while
+/// clicking the goal's option values before buying mostly does.
+#[test]
+fn success_needs_the_goal_options_clicked() {
+    let shop = shop();
+    let mut env = WebShop::with_shared(shop.clone(), Split::Test);
+    let n = env.n_tasks();
+    let (mut with_options, mut buy_top, mut buy_top_options) = (0, 0, 0);
+    let mut score_buy_top = 0.0;
+    for t in 0..n {
+        env.reset(t).unwrap();
+        let g = env.goal().unwrap().clone();
+        with_options += usize::from(!g.options.is_empty());
+        let top = shop.search(&g.instruction)[0];
+        let id = shop.catalogue.products[top].id.to_lowercase();
+        let mut play = |options: bool| {
+            env.reset(t).unwrap();
+            env.step(&format!("search[{}]", g.instruction)).unwrap();
+            env.step(&format!("click[{id}]")).unwrap();
+            if options {
+                for (_, v) in &g.options {
+                    env.step(&format!("click[{v}]")).unwrap();
+                }
+            }
+            env.step("click[buy now]").unwrap().score
+        };
+        let s = play(false);
+        score_buy_top += s;
+        buy_top += usize::from(s == 1.0);
+        buy_top_options += usize::from(play(true) == 1.0);
+    }
+    println!(
+        "test goals {n}: {with_options} with options; search + top hit + buy: success {buy_top}, \
+         Score {:.1}; the same clicking the goal's options: success {buy_top_options}",
+        100.0 * score_buy_top / n as f64
+    );
+    assert!(with_options * 10 >= n * 9);
+    assert!(buy_top * 10 <= n, "{buy_top}");
+    assert!(buy_top_options * 10 >= n * 7, "{buy_top_options}");
+}
