@@ -25,12 +25,13 @@ use std::time::Duration;
 
 pub struct CommandPolicy {
     process: Mutex<Bridge>,
-    benchmark: Benchmark,
+    /// `None`: follow the environment a bridge serves (told by its first observation).
+    benchmark: Option<Benchmark>,
 }
 
 impl CommandPolicy {
     /// Starts the process and checks it speaks the protocol.
-    pub fn start(command: &str, benchmark: Benchmark, timeout: Duration) -> Result<Self> {
+    pub fn start(command: &str, benchmark: Option<Benchmark>, timeout: Duration) -> Result<Self> {
         let mut process = Bridge::spawn(command, timeout)
             .with_context(|| format!("policy.command `{command}`"))?;
         process
@@ -44,10 +45,11 @@ impl CommandPolicy {
 
     pub fn from_params(params: &Params, env_kind: &str) -> Result<Self> {
         let benchmark = match params.str("prompts")? {
-            "auto" => Benchmark::for_env(env_kind),
-            name => {
-                Benchmark::parse(name).with_context(|| format!("unknown prompt set {name:?}"))?
-            }
+            "auto" if env_kind == "env.bridge" => None,
+            "auto" => Some(Benchmark::for_env(env_kind)),
+            name => Some(
+                Benchmark::parse(name).with_context(|| format!("unknown prompt set {name:?}"))?,
+            ),
         };
         let timeout = params.f64("timeout_s")?;
         if !(timeout > 0.0 && timeout.is_finite()) {
@@ -60,15 +62,21 @@ impl CommandPolicy {
         )
     }
 
+    fn benchmark(&self, view: &View) -> Benchmark {
+        self.benchmark
+            .unwrap_or_else(|| Benchmark::of_first_observation(view.task))
+    }
+
     fn prompt(&self, view: &View) -> String {
+        let benchmark = self.benchmark(view);
         // WebShop shows the page after the instruction; other envs their raw text.
-        let observation = match self.benchmark {
+        let observation = match benchmark {
             Benchmark::Webshop => &view.seen.anchor,
             _ => &view.seen.observation,
         };
         build(&PromptInput {
-            benchmark: self.benchmark,
-            task: &task_statement(self.benchmark, view.task),
+            benchmark,
+            task: &task_statement(benchmark, view.task),
             history: view.history,
             observation,
             admissible: &view.seen.admissible,
@@ -122,11 +130,15 @@ impl Policy for CommandPolicy {
     fn act_batch(&self, requests: &mut [Request]) -> Result<Vec<Choice>> {
         let prompts: Vec<String> = requests.iter().map(|r| self.prompt(&r.view)).collect();
         let responses = self.generate(&prompts)?;
-        let fallback = fallback_chars(self.benchmark.name());
+        let fallbacks: Vec<usize> = requests
+            .iter()
+            .map(|r| fallback_chars(self.benchmark(&r.view).name()))
+            .collect();
         Ok(prompts
             .into_iter()
             .zip(responses)
-            .map(|(prompt, response)| {
+            .zip(fallbacks)
+            .map(|((prompt, response), fallback)| {
                 let projected = project(&response, fallback);
                 Choice {
                     action: projected.action,
@@ -155,7 +167,7 @@ pub fn schema() -> StageSchema {
                 "prompts",
                 ParamType::Choice(&["auto", "alfworld", "webshop", "text"]),
                 Default::Value(Value::Str("auto".into())),
-                "prompt wording: the env's (auto), or a fixed one",
+                "prompt wording: the env's (auto; for env.bridge, that of the environment it serves: ALFWorld, WebShop, else neutral), or a fixed one",
             ),
             ParamSpec::new(
                 "timeout_s",
