@@ -1,7 +1,7 @@
 //! env.alfworld: exact texts, rules, solvability of every task type and split, determinism.
 
 use proxmo::env::alfworld::text;
-use proxmo::env::alfworld::world::{is_unseen_layout, obj_def, Obj, Room, COOL, HEAT, CLEAN};
+use proxmo::env::alfworld::world::{is_unseen_layout, obj_def, Obj, Room, CLEAN, COOL, HEAT};
 use proxmo::env::alfworld::*;
 use proxmo::env::{Env, StepOutcome};
 use proxmo::rng::Rng;
@@ -172,7 +172,11 @@ fn feedback_texts() {
     // Every object visible in the open receptacle can be examined.
     for obj in ["cloth 2", "dishsponge 2", "toiletpaper 1"] {
         let cmd = format!("examine {obj}");
-        assert!(o.admissible.contains(&cmd), "{cmd} missing: {:?}", o.admissible);
+        assert!(
+            o.admissible.contains(&cmd),
+            "{cmd} missing: {:?}",
+            o.admissible
+        );
     }
     assert_eq!(
         step("examine toiletpaper 1").observation,
@@ -222,7 +226,9 @@ fn feedback_texts() {
         o.observation,
         "You arrive at sinkbasin 1. On the sinkbasin 1, you see nothing."
     );
-    assert!(o.admissible.contains(&"clean cloth 2 with sinkbasin 1".to_string()));
+    assert!(o
+        .admissible
+        .contains(&"clean cloth 2 with sinkbasin 1".to_string()));
     // Already there.
     assert_eq!(step("go to sinkbasin 1").observation, "Nothing happens.");
     assert_eq!(
@@ -546,9 +552,8 @@ fn every_task_of_other_seeds_generates_with_a_verified_plan() {
 #[test]
 fn help_text_is_the_originals_whole() {
     assert!(text::HELP.starts_with("\nAvailable commands:\n  look:  "));
-    assert!(text::HELP.contains(
-        "\n  move (object) to (receptacle):  place an object in or on a receptacle\n"
-    ));
+    assert!(text::HELP
+        .contains("\n  move (object) to (receptacle):  place an object in or on a receptacle\n"));
     assert!(text::HELP.ends_with(
         "  cool (object) with (receptacle):  cool an object using a receptacle\n  slice (object) with (object):     slice an object using a sharp object\n"
     ));
@@ -579,7 +584,10 @@ fn examine_feedback_follows_the_object_state() {
     // A movable container lists its (here always empty) content, whatever its state.
     let mut mug = Obj::new("mug", 2, 0);
     mug.hot = true;
-    assert_eq!(said(&mug), "This is a normal mug 2. In it, you see nothing.");
+    assert_eq!(
+        said(&mug),
+        "This is a normal mug 2. In it, you see nothing."
+    );
     let mut lamp = Obj::new("desklamp", 1, 0);
     assert_eq!(said(&lamp), "There's nothing special about desklamp 1.");
     lamp.toggleable = true;
@@ -634,7 +642,12 @@ fn use_is_offered_only_for_the_look_tasks_lamp_type() {
     visit_random_play(Split::ValidSeen, 140, |task, o| {
         for a in o.admissible.iter().filter(|a| a.starts_with("use ")) {
             uses += 1;
-            assert_eq!(task.ttype(), TaskType::Look, "{a:?} offered in a {:?} task", task.ttype());
+            assert_eq!(
+                task.ttype(),
+                TaskType::Look,
+                "{a:?} offered in a {:?} task",
+                task.ttype()
+            );
             let kind = a["use ".len()..].split(' ').next().unwrap();
             assert_eq!(kind, task.goal.recep, "{a:?}");
         }

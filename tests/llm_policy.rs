@@ -97,7 +97,10 @@ fn webshop_prompts_list_actions_and_searches_go_through() {
         "{prompt}"
     );
     // The page parts after the instruction, quoted.
-    assert!(prompt.contains("current observation is: 'Search'"), "{prompt}");
+    assert!(
+        prompt.contains("current observation is: 'Search'"),
+        "{prompt}"
+    );
     assert!(first["response"]
         .as_str()
         .unwrap()

@@ -2,12 +2,10 @@
 //! token-set ratio, BM25, determinism, robustness, and a random-policy speed probe.
 
 use proxmo::env::webshop::fuzzy::{token_set_ratio, token_set_ratio_int};
+use proxmo::env::webshop::pages::quoted as quote;
 use proxmo::env::webshop::reward::{normalize_color, reward, type_factor};
 use proxmo::env::webshop::search::Bm25Index;
-use proxmo::env::webshop::pages::quoted as quote;
-use proxmo::env::webshop::{
-    random_policy, schema, Goal, GoalMode, Product, Shop, Split, WebShop,
-};
+use proxmo::env::webshop::{random_policy, schema, Goal, GoalMode, Product, Shop, Split, WebShop};
 use proxmo::env::{Env, StepOutcome};
 use proxmo::pipeline::schema::{Default, Role};
 use proxmo::pipeline::value::Value;
@@ -67,7 +65,10 @@ fn scripted_session_reward_one_and_exact_pages() {
         format!("WebShop [SEP] Instruction: [SEP] {instr} [SEP] Search")
     );
     assert_eq!(out.anchor, "'Search'");
-    assert_eq!(out.admissible, vec!["search[<your query>]", "click[search]"]);
+    assert_eq!(
+        out.admissible,
+        vec!["search[<your query>]", "click[search]"]
+    );
     assert_eq!(
         (out.reward, out.done, out.won, out.score),
         (0.0, false, false, 0.0)
@@ -727,7 +728,9 @@ fn quoted_page_parts_as_verl_agent_shows_them() {
     let id = hit.admissible[3].clone();
     env.step(&id).unwrap();
     let done = env.step("click[buy now]").unwrap();
-    assert!(done.anchor.starts_with("Thank you for shopping with us! [SEP] "));
+    assert!(done
+        .anchor
+        .starts_with("Thank you for shopping with us! [SEP] "));
     assert_eq!(done.anchor, done.observation);
 }
 
@@ -813,7 +816,11 @@ fn synthetic_goals_word_options_as_the_original() {
         assert_eq!(g.mode, GoalMode::Synthetic);
         let parts: Vec<String> = g.options.iter().map(|(n, v)| format!("{n}: {v}")).collect();
         let clause = format!(" with {}", parts.join(", and "));
-        assert!(g.instruction.contains(&clause), "{} / {clause}", g.instruction);
+        assert!(
+            g.instruction.contains(&clause),
+            "{} / {clause}",
+            g.instruction
+        );
     }
 }
 

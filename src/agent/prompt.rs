@@ -196,8 +196,6 @@ mod tests {
         assert_eq!(crate::agent::projection::fallback_chars("webshop"), 20);
     }
 
-    
-
     fn strings(xs: &[&str]) -> Vec<String> {
         xs.iter().map(|s| s.to_string()).collect()
     }

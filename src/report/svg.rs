@@ -212,7 +212,13 @@ fn panel(out: &mut String, name: &str, methods: &[Method], top: f64) {
         if methods[i].runs.len() > 1 && curve.len() > 1 {
             let mut d = String::new();
             for (j, &(x, _, _, hi)) in curve.iter().enumerate() {
-                let _ = write!(d, "{}{:.1},{:.1} ", if j == 0 { "M" } else { "L" }, px(x), py(hi));
+                let _ = write!(
+                    d,
+                    "{}{:.1},{:.1} ",
+                    if j == 0 { "M" } else { "L" },
+                    px(x),
+                    py(hi)
+                );
             }
             for &(x, _, lo, _) in curve.iter().rev() {
                 let _ = write!(d, "L{:.1},{:.1} ", px(x), py(lo));
@@ -225,7 +231,13 @@ fn panel(out: &mut String, name: &str, methods: &[Method], top: f64) {
         }
         let mut d = String::new();
         for (j, &(x, m, _, _)) in curve.iter().enumerate() {
-            let _ = write!(d, "{}{:.1},{:.1} ", if j == 0 { "M" } else { "L" }, px(x), py(m));
+            let _ = write!(
+                d,
+                "{}{:.1},{:.1} ",
+                if j == 0 { "M" } else { "L" },
+                px(x),
+                py(m)
+            );
         }
         let _ = writeln!(
             out,
@@ -316,7 +328,13 @@ mod tests {
     #[test]
     fn at_least_four_round_ticks() {
         assert_eq!(ticks(0.0, 1.0), (0.0, 1.0, vec![0.0, 0.25, 0.5, 0.75, 1.0]));
-        for (lo, hi) in [(0.0, 1.0), (0.37, 0.42), (-3.0, 97.0), (5.0, 5.0), (0.0, 0.013)] {
+        for (lo, hi) in [
+            (0.0, 1.0),
+            (0.37, 0.42),
+            (-3.0, 97.0),
+            (5.0, 5.0),
+            (0.0, 0.013),
+        ] {
             let (a, b, ts) = ticks(lo, hi);
             assert!(ts.len() >= 4 && ts.len() <= 11, "{lo}..{hi}: {ts:?}");
             assert!(a <= lo && b >= hi, "{lo}..{hi}: {a}..{b}");

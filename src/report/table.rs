@@ -83,7 +83,10 @@ pub fn read_run(path: &Path) -> Result<RunResult> {
         .iter()
         .enumerate()
         .filter_map(|(i, r)| {
-            let x = r.get("iteration").and_then(Value::as_f64).unwrap_or(i as f64);
+            let x = r
+                .get("iteration")
+                .and_then(Value::as_f64)
+                .unwrap_or(i as f64);
             Some((x, r.get("eval_success_rate")?.as_f64()?))
         })
         .collect();
@@ -228,7 +231,13 @@ fn paired_table(methods: &[(&str, Vec<&RunResult>)]) -> String {
                     "| a − b (points) | seeds | success: mean [95% CI] | W/L/T | success AUC: mean [95% CI] | W/L/T |\n|---|---:|---:|---:|---:|---:|\n",
                 );
             }
-            let _ = writeln!(out, "| {a} − {b} | {} | {} | {} |", last.n, show(&last), show(&auc));
+            let _ = writeln!(
+                out,
+                "| {a} − {b} | {} | {} | {} |",
+                last.n,
+                show(&last),
+                show(&auc)
+            );
         }
     }
     out
@@ -306,7 +315,10 @@ mod tests {
 
     #[test]
     fn curve_mean_is_the_trapezoid_area_over_the_span() {
-        assert_eq!(curve_mean(&[(24.0, 0.2), (49.0, 0.4), (74.0, 0.4), (99.0, 0.6)]), 0.4);
+        assert_eq!(
+            curve_mean(&[(24.0, 0.2), (49.0, 0.4), (74.0, 0.4), (99.0, 0.6)]),
+            0.4
+        );
         assert_eq!(curve_mean(&[(9.0, 0.3)]), 0.3);
         assert!(curve_mean(&[]).is_nan());
     }

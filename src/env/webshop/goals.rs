@@ -30,7 +30,9 @@ impl GoalMode {
         match s {
             "synthetic" => Ok(GoalMode::Synthetic),
             "human" => Ok(GoalMode::Human),
-            other => anyhow::bail!("unknown WebShop goal_mode {other:?}; expected synthetic or human"),
+            other => {
+                anyhow::bail!("unknown WebShop goal_mode {other:?}; expected synthetic or human")
+            }
         }
     }
 }
