@@ -79,17 +79,7 @@ pub fn read_run(path: &Path) -> Result<RunResult> {
         ))
     })?;
     let f = |k: &str| record.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
-    let curve: Vec<(f64, f64)> = evals
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            let x = r
-                .get("iteration")
-                .and_then(Value::as_f64)
-                .unwrap_or(i as f64);
-            Some((x, r.get("eval_success_rate")?.as_f64()?))
-        })
-        .collect();
+    let curve = super::points_of(&records, "eval_success_rate");
     let weights = |k: &'static str| records.iter().filter_map(move |r| r.get(k)?.as_f64());
     let psc_range = weights("psc_weight_min")
         .reduce(f64::min)
