@@ -517,6 +517,12 @@ fn splits_and_limits() {
         WebShop::with_shared(shop.clone(), Split::Train).n_tasks(),
         n - 1500
     );
+    // verl-agent trains on every goal after the first 500 and evaluates on the first 500.
+    assert_eq!(
+        WebShop::with_shared(shop.clone(), Split::VerlTrain).n_tasks(),
+        n - 500
+    );
+    assert_eq!(Split::parse("verl_train").unwrap(), Split::VerlTrain);
     assert_eq!(Split::parse("TRAIN").unwrap(), Split::Train);
     assert!(Split::parse("dev").is_err());
     let small = Arc::new(Shop::new(10, 1));

@@ -204,17 +204,22 @@ pub enum Split {
     Eval,
     /// The rest.
     Train,
+    /// Every goal after the first 500: what verl-agent trains on (it evaluates on `test`).
+    VerlTrain,
 }
 
 impl Split {
-    pub const NAMES: &'static [&'static str] = &["test", "eval", "train"];
+    pub const NAMES: &'static [&'static str] = &["test", "eval", "train", "verl_train"];
 
     pub fn parse(s: &str) -> anyhow::Result<Split> {
         match s.trim().to_ascii_lowercase().as_str() {
             "test" => Ok(Split::Test),
             "eval" => Ok(Split::Eval),
             "train" => Ok(Split::Train),
-            other => anyhow::bail!("unknown WebShop split {other:?}; expected test, eval or train"),
+            "verl_train" => Ok(Split::VerlTrain),
+            other => anyhow::bail!(
+                "unknown WebShop split {other:?}; expected test, eval, train or verl_train"
+            ),
         }
     }
 
@@ -223,6 +228,7 @@ impl Split {
             Split::Test => "test",
             Split::Eval => "eval",
             Split::Train => "train",
+            Split::VerlTrain => "verl_train",
         }
     }
 
@@ -234,6 +240,7 @@ impl Split {
             Split::Test => 0..test_end,
             Split::Eval => test_end..eval_end,
             Split::Train => eval_end..n,
+            Split::VerlTrain => test_end..n,
         }
     }
 }

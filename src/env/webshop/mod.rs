@@ -30,7 +30,7 @@ pub fn schema() -> StageSchema {
                 "split",
                 ParamType::Choice(Split::NAMES),
                 Default::Value(Value::Str("test".into())),
-                "goal split: test (first 500), eval (next 1000) or train (the rest)",
+                "goal split: test (first 500), eval (next 1000), train (the rest), or verl_train (all after the first 500, verl-agent's training goals)",
             ),
             ParamSpec::new(
                 "seed",
