@@ -170,7 +170,7 @@ pub fn markdown(runs: &[RunResult]) -> String {
                 if xs.is_empty() { "-".into() } else { cell(xs) }
             );
         }
-        let (score, _) = mean_std(&rs.iter().map(|r| r.score).collect::<Vec<_>>());
+        let (score, score_sd) = mean_std(&rs.iter().map(|r| r.score).collect::<Vec<_>>());
         let psc = rs
             .iter()
             .filter_map(|r| r.psc_range)
@@ -179,7 +179,7 @@ pub fn markdown(runs: &[RunResult]) -> String {
             Some((lo, hi)) => format!("[{lo:.4}, {hi:.4}]"),
             None => "-".into(),
         };
-        let _ = writeln!(out, " {score:.1} | {psc} |");
+        let _ = writeln!(out, " {score:.1} ± {score_sd:.1} | {psc} |");
     }
     let pairs = paired_table(&methods);
     if !pairs.is_empty() {
@@ -261,7 +261,7 @@ mod tests {
         };
         let t = markdown(&[run("a", 0.5), run("a", 0.7), run("b", 0.1)]);
         assert!(
-            t.contains("| a | 2 | 60.0 ± 14.1 | 60.0 ± 14.1 | 60.0 ± 14.1 | 60.0 | - |"),
+            t.contains("| a | 2 | 60.0 ± 14.1 | 60.0 ± 14.1 | 60.0 ± 14.1 | 60.0 ± 14.1 | - |"),
             "{t}"
         );
         assert!(t.contains("| b | 1 | 10.0 ± 0.0 |"), "{t}");
