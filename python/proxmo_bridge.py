@@ -151,14 +151,27 @@ class Instance:
         pass
 
 
-def _outcome(observation, reward, done, won, score, admissible, expert=None, **extra):
+def _unique_in_order(items):
+    seen, out = set(), []
+    for a in items:
+        a = str(a)
+        if a not in seen:
+            seen.add(a)
+            out.append(a)
+    return out
+
+
+def _outcome(observation, reward, done, won, score, admissible, expert=None, ordered=False,
+             **extra):
+    """One reset/step answer. ``ordered`` keeps the admissible actions in the environment's
+    order (WebShop lists them in page order, as verl-agent shows them); otherwise sorted."""
     out = {
         "observation": "" if observation is None else str(observation),
         "reward": float(reward or 0.0),
         "done": bool(done),
         "won": bool(won),
         "score": float(score or 0.0),
-        "admissible": _sorted_unique(admissible or []),
+        "admissible": (_unique_in_order if ordered else _sorted_unique)(admissible or []),
     }
     if expert is not None:
         out["expert"] = [str(a) for a in expert]
@@ -489,13 +502,39 @@ class AlfWorldInstance(TextWorldInstance):
 # ----------------------------------------------------------------------------------------
 # webshop
 
-WEBSHOP_SPLITS = {"test": (0, 500), "eval": (500, 1500), "train": (1500, None), "all": (0, None)}
+# WebShop's own splits, plus verl-agent's training set: every goal after the first 500
+# (verl-agent evaluates on the first 500, which is "test").
+WEBSHOP_SPLITS = {"test": (0, 500), "eval": (500, 1500), "train": (1500, None),
+                  "verl_train": (500, None), "all": (0, None)}
+SEP = " [SEP] "
+
+
+def webshop_anchor(obs, instruction):
+    """The page as verl-agent shows it: the ``[SEP]``-separated parts after the instruction,
+    each in single quotes; the text unchanged when it holds no instruction part (the done
+    page)."""
+    parts = obs.split(SEP)
+    if instruction not in parts:
+        return obs
+    return SEP.join("'%s'" % p for p in parts[parts.index(instruction) + 1:])
+
+
+def webshop_instruction(obs):
+    """The instruction part of a WebShop page (the one after ``Instruction:``), or None."""
+    parts = obs.split(SEP)
+    if "Instruction:" in parts:
+        at = parts.index("Instruction:") + 1
+        if at < len(parts):
+            return parts[at]
+    return None
 
 
 class WebShopInstance(Instance):
     """The user's WebShop checkout, through its text gym env ``WebAgentTextEnv``. Task ``i`` of
     a split is goal session ``offset + i`` (test = goals 0..500, eval = 500..1500, train = the
-    rest), as the verl-agent wrapper splits them."""
+    rest, as WebShop splits them; verl_train = 500.., verl-agent's training goals). Goals are
+    synthetic (``human_goals`` false, verl-agent's setting) unless the config says
+    ``"human_goals": true``."""
 
     kind = "webshop"
 
@@ -522,7 +561,8 @@ class WebShopInstance(Instance):
                 "cd %s && pip install -r requirements.txt (and run its setup.sh for the data)"
                 % path, exc)
         try:
-            kwargs = {"observation_mode": "text", "human_goals": bool(config.get("human_goals", True))}
+            kwargs = {"observation_mode": "text",
+                      "human_goals": bool(config.get("human_goals", False))}
             if config.get("num_products") is not None:
                 kwargs["num_products"] = int(config["num_products"])
             self.env = WebAgentTextEnv(**kwargs)
@@ -539,6 +579,7 @@ class WebShopInstance(Instance):
         hi = n_goals if hi is None else min(hi, n_goals)
         self.tasks = list(range(lo, max(lo, hi)))
         self.score = 0.0
+        self.instruction = None
 
     def _admissible(self):
         try:
@@ -552,17 +593,20 @@ class WebShopInstance(Instance):
         return acts
 
     def _anchor(self, obs):
-        instr = getattr(self.env, "instruction_text", None)
-        if instr and instr in obs:
-            return obs.split(instr, 1)[1]
-        return obs
+        if self.instruction is None:
+            return obs
+        return webshop_anchor(obs, self.instruction)
 
     def _reset(self, task):
         session = int(task) if not isinstance(task, int) else task
         result = self.env.reset(session=session)
         obs = result[0] if isinstance(result, tuple) else result
         self.score = 0.0
-        return _outcome(obs, 0.0, False, False, 0.0, self._admissible(), anchor=self._anchor(obs))
+        # The page text spells the instruction as it is shown (which can differ from
+        # ``env.instruction_text``), so the anchor splits on the part the page holds.
+        self.instruction = webshop_instruction(obs)
+        return _outcome(obs, 0.0, False, False, 0.0, self._admissible(), ordered=True,
+                        anchor=self._anchor(obs))
 
     def _step(self, action):
         obs, reward, done, _info = self.env.step(action)
@@ -570,7 +614,7 @@ class WebShopInstance(Instance):
         if done:
             self.score = reward
         return _outcome(obs, reward, done, bool(done) and reward >= 1.0, self.score,
-                        self._admissible(), anchor=self._anchor(obs))
+                        self._admissible(), ordered=True, anchor=self._anchor(obs))
 
     def reset(self, task):
         if isinstance(task, str) and task.isdigit():

@@ -20,6 +20,8 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ADAPTER = os.path.join(HERE, "proxmo_bridge.py")
+sys.path.insert(0, HERE)
+import proxmo_bridge as bridge  # noqa: E402  (its pure helpers; the server runs as a child)
 
 
 def have(module):
@@ -363,6 +365,18 @@ class WebAgentTextEnv:
 """
 
 
+class WebShopAnchorTest(unittest.TestCase):
+    def test_anchor_quotes_the_parts_after_the_instruction(self):
+        obs = ("Instruction: [SEP] i need a red shirt [SEP] Back to Search [SEP] "
+               "Page 1 (Total results: 50) [SEP] Next >")
+        self.assertEqual(bridge.webshop_instruction(obs), "i need a red shirt")
+        self.assertEqual(bridge.webshop_anchor(obs, "i need a red shirt"),
+                         "'Back to Search' [SEP] 'Page 1 (Total results: 50)' [SEP] 'Next >'")
+        done = "Thank you for shopping with us! [SEP] Your score (min 0.0, max 1.0) [SEP] 0.5"
+        self.assertEqual(bridge.webshop_anchor(done, "i need a red shirt"), done)
+        self.assertIsNone(bridge.webshop_instruction(done))
+
+
 class WebShopAdapterTest(unittest.TestCase):
     def test_webshop_kind_against_a_stand_in_checkout(self):
         tmp = tempfile.mkdtemp(prefix="proxmo-ws-")
@@ -381,13 +395,19 @@ class WebShopAdapterTest(unittest.TestCase):
             self.assertEqual(created["tasks"][0], "500")
             self.assertEqual(c.ok(op="create", env=1, kind="webshop",
                                   config={"path": tmp, "split": "train"})["n_tasks"], 100)
+            # verl-agent trains on every goal after the first 500.
+            self.assertEqual(c.ok(op="create", env=2, kind="webshop",
+                                  config={"path": tmp, "split": "verl_train"})["n_tasks"], 1100)
             r = c.ok(op="reset", env=0, task=3)
             self.assertIn("find item 503", r["observation"])
-            self.assertEqual(r["anchor"], " [SEP] Search")
-            self.assertEqual(r["admissible"], ["click[search]", "search[<your query>]"])
+            # The parts after the instruction, quoted, as verl-agent shows them.
+            self.assertEqual(r["anchor"], "'Search'")
+            # Page order: the search bar first, then the clickables.
+            self.assertEqual(r["admissible"], ["search[<your query>]", "click[search]"])
             self.assertEqual(c.ok(op="reset", env=0, task="7")["task"], "7")
             r = c.ok(op="step", env=0, action="search[item]")
-            self.assertEqual(r["admissible"], ["click[b0001]", "click[back to search]"])
+            self.assertEqual(r["anchor"], "'Back to Search' [SEP] 'B0001' [SEP] 'Item'")
+            self.assertEqual(r["admissible"], ["click[back to search]", "click[b0001]"])
             r = c.ok(op="step", env=0, action="click[b0001]")
             self.assertTrue(r["done"] and r["won"])
             self.assertEqual((r["reward"], r["score"]), (1.0, 1.0))

@@ -1,6 +1,7 @@
 //! env.alfworld: exact texts, rules, solvability of every task type and split, determinism.
 
-use proxmo::env::alfworld::world::{is_unseen_layout, Room};
+use proxmo::env::alfworld::text;
+use proxmo::env::alfworld::world::{is_unseen_layout, obj_def, Obj, Room, CLEAN, COOL, HEAT};
 use proxmo::env::alfworld::*;
 use proxmo::env::{Env, StepOutcome};
 use proxmo::rng::Rng;
@@ -79,14 +80,14 @@ fn golden_transcript() {
         .map(|(c, o)| (c.as_str(), o.observation.as_str()))
         .collect();
     let want: Vec<(&str, &str)> = vec![
-        ("", "-= Welcome to TextWorld, ALFRED! =-\n\nYou are in the middle of a room. Looking quickly around you, you see a towelholder 1, a toilet 1, a sinkbasin 1, a cabinet 1, a garbagecan 1, a handtowelholder 2, a handtowelholder 1, a drawer 2, a drawer 1, a shelf 1, a toiletpaperhanger 1, a bathtubbasin 1, and a countertop 1.\n\nYour task is to: clean some cloth and put it in bathtubbasin."),
-        ("go to drawer 2", "You arrive at drawer 2. The drawer 2 is closed."),
-        ("open drawer 2", "You open the drawer 2. The drawer 2 is open. In it, you see a cloth 1, a toiletpaper 1, a candle 1, and a dishsponge 2."),
-        ("take cloth 1 from drawer 2", "You pick up the cloth 1 from the drawer 2."),
+        ("", "-= Welcome to TextWorld, ALFRED! =-\n\nYou are in the middle of a room. Looking quickly around you, you see a bathtubbasin 1, a cabinet 1, a countertop 1, a drawer 2, a drawer 1, a garbagecan 1, a handtowelholder 2, a handtowelholder 1, a shelf 1, a sinkbasin 1, a toilet 1, a toiletpaperhanger 1, and a towelholder 1.\n\nYour task is to: put a clean cloth in bathtubbasin."),
+        ("go to drawer 1", "You arrive at drawer 1. The drawer 1 is closed."),
+        ("open drawer 1", "You open the drawer 1. The drawer 1 is open. In it, you see a cloth 2, a dishsponge 2, and a toiletpaper 1."),
+        ("take cloth 2 from drawer 1", "You pick up the cloth 2 from the drawer 1."),
         ("go to sinkbasin 1", "You arrive at sinkbasin 1. On the sinkbasin 1, you see nothing."),
-        ("clean cloth 1 with sinkbasin 1", "You clean the cloth 1 using the sinkbasin 1."),
-        ("go to bathtubbasin 1", "You arrive at bathtubbasin 1. On the bathtubbasin 1, you see a towel 2."),
-        ("move cloth 1 to bathtubbasin 1", "You move the cloth 1 to the bathtubbasin 1."),
+        ("clean cloth 2 with sinkbasin 1", "You clean the cloth 2 using the sinkbasin 1."),
+        ("go to bathtubbasin 1", "You arrive at bathtubbasin 1. On the bathtubbasin 1, you see a towel 1."),
+        ("move cloth 2 to bathtubbasin 1", "You move the cloth 2 to the bathtubbasin 1."),
     ];
     assert_eq!(got, want);
     let first = &tr[0].1;
@@ -126,98 +127,123 @@ fn feedback_texts() {
     );
     assert_eq!(
         step("look").observation,
-        "You are in the middle of a room. Looking quickly around you, you see a towelholder 1, a toilet 1, a sinkbasin 1, a cabinet 1, a garbagecan 1, a handtowelholder 2, a handtowelholder 1, a drawer 2, a drawer 1, a shelf 1, a toiletpaperhanger 1, a bathtubbasin 1, and a countertop 1."
+        "You are in the middle of a room. Looking quickly around you, you see a bathtubbasin 1, a cabinet 1, a countertop 1, a drawer 2, a drawer 1, a garbagecan 1, a handtowelholder 2, a handtowelholder 1, a shelf 1, a sinkbasin 1, a toilet 1, a toiletpaperhanger 1, and a towelholder 1."
     );
     // Not admissible: unknown, misspelt, other case, extra spaces, preconditions unmet.
     for bad in [
         "fly",
         "",
-        "Go to drawer 2",
-        "go to drawer 2 ",
+        "Go to drawer 1",
+        "go to drawer 1 ",
         "go to drawer 9",
-        "open drawer 2",
-        "take cloth 1 from drawer 2",
-        "heat cloth 1 with microwave 1",
+        "open drawer 1",
+        "take cloth 2 from drawer 1",
+        "heat cloth 2 with microwave 1",
     ] {
         let o = step(bad);
         assert_eq!(o.observation, "Nothing happens.", "{bad:?}");
         assert_eq!(o.anchor, "Nothing happens.");
         assert!(!o.done);
     }
+    let o = step("go to drawer 1");
     assert_eq!(
-        step("go to drawer 2").observation,
-        "You arrive at drawer 2. The drawer 2 is closed."
+        o.observation,
+        "You arrive at drawer 1. The drawer 1 is closed."
     );
-    // Closed: content not reachable.
+    // Closed: its content is neither visible nor reachable.
+    assert!(!o.admissible.iter().any(|a| a.starts_with("examine cloth")));
     assert_eq!(
-        step("take cloth 1 from drawer 2").observation,
+        step("take cloth 2 from drawer 1").observation,
         "Nothing happens."
     );
     assert_eq!(
-        step("examine drawer 2").observation,
-        "The drawer 2 is closed."
+        step("examine drawer 1").observation,
+        "The drawer 1 is closed."
     );
     assert_eq!(
         step("look").observation,
-        "You are facing the drawer 2. Next to it, you see nothing."
+        "You are facing the drawer 1. Next to it, you see nothing."
+    );
+    let o = step("open drawer 1");
+    assert_eq!(
+        o.observation,
+        "You open the drawer 1. The drawer 1 is open. In it, you see a cloth 2, a dishsponge 2, and a toiletpaper 1."
+    );
+    // Every object visible in the open receptacle can be examined.
+    for obj in ["cloth 2", "dishsponge 2", "toiletpaper 1"] {
+        let cmd = format!("examine {obj}");
+        assert!(
+            o.admissible.contains(&cmd),
+            "{cmd} missing: {:?}",
+            o.admissible
+        );
+    }
+    assert_eq!(
+        step("examine toiletpaper 1").observation,
+        "There's nothing special about toiletpaper 1."
+    );
+    assert_eq!(step("open drawer 1").observation, "Nothing happens.");
+    assert_eq!(
+        step("examine drawer 1").observation,
+        "The drawer 1 is open. In it, you see a cloth 2, a dishsponge 2, and a toiletpaper 1."
     );
     assert_eq!(
-        step("open drawer 2").observation,
-        "You open the drawer 2. The drawer 2 is open. In it, you see a cloth 1, a toiletpaper 1, a candle 1, and a dishsponge 2."
-    );
-    assert_eq!(step("open drawer 2").observation, "Nothing happens.");
-    assert_eq!(
-        step("examine drawer 2").observation,
-        "The drawer 2 is open. In it, you see a cloth 1, a toiletpaper 1, a candle 1, and a dishsponge 2."
-    );
-    assert_eq!(
-        step("take candle 1 from drawer 2").observation,
-        "You pick up the candle 1 from the drawer 2."
+        step("take dishsponge 2 from drawer 1").observation,
+        "You pick up the dishsponge 2 from the drawer 1."
     );
     // Hands full.
     assert_eq!(
-        step("take cloth 1 from drawer 2").observation,
+        step("take cloth 2 from drawer 1").observation,
         "Nothing happens."
     );
     assert_eq!(
         step("inventory").observation,
-        "You are carrying: a candle 1."
+        "You are carrying: a dishsponge 2."
     );
     assert_eq!(
-        step("examine candle 1").observation,
-        "There's nothing special about candle 1."
+        step("examine dishsponge 2").observation,
+        "There's nothing special about dishsponge 2."
     );
     assert_eq!(
-        step("move candle 1 to drawer 2").observation,
-        "You move the candle 1 to the drawer 2."
+        step("move dishsponge 2 to drawer 1").observation,
+        "You move the dishsponge 2 to the drawer 1."
     );
     assert_eq!(
         step("inventory").observation,
         "You are not carrying anything."
     );
     assert_eq!(
-        step("close drawer 2").observation,
-        "You close the drawer 2."
+        step("take cloth 2 from drawer 1").observation,
+        "You pick up the cloth 2 from the drawer 1."
     );
-    assert_eq!(step("close drawer 2").observation, "Nothing happens.");
     assert_eq!(
-        step("go to sinkbasin 1").observation,
-        "You arrive at sinkbasin 1. On the sinkbasin 1, you see nothing."
+        step("close drawer 1").observation,
+        "You close the drawer 1."
     );
-    // Already there.
-    assert_eq!(step("go to sinkbasin 1").observation, "Nothing happens.");
-    // Nothing held: nothing to clean.
-    assert_eq!(
-        step("clean cloth 1 with sinkbasin 1").observation,
-        "Nothing happens."
-    );
-    let help = step("help").observation;
-    assert!(help.starts_with("Available commands:"));
-    assert!(help.contains("go to (receptacle)"));
-    let o = step("go to drawer 2");
+    assert_eq!(step("close drawer 1").observation, "Nothing happens.");
+    let o = step("go to sinkbasin 1");
     assert_eq!(
         o.observation,
-        "You arrive at drawer 2. The drawer 2 is closed."
+        "You arrive at sinkbasin 1. On the sinkbasin 1, you see nothing."
+    );
+    assert!(o
+        .admissible
+        .contains(&"clean cloth 2 with sinkbasin 1".to_string()));
+    // Already there.
+    assert_eq!(step("go to sinkbasin 1").observation, "Nothing happens.");
+    assert_eq!(
+        step("clean cloth 2 with sinkbasin 1").observation,
+        "You clean the cloth 2 using the sinkbasin 1."
+    );
+    assert_eq!(
+        step("examine cloth 2").observation,
+        "This is a clean cloth 2."
+    );
+    assert_eq!(step("help").observation, text::HELP);
+    let o = step("go to drawer 1");
+    assert_eq!(
+        o.observation,
+        "You arrive at drawer 1. The drawer 1 is closed."
     );
     assert!(!o.won && o.reward == 0.0);
 }
@@ -520,4 +546,150 @@ fn every_task_of_other_seeds_generates_with_a_verified_plan() {
             }
         }
     }
+}
+
+#[test]
+fn help_text_is_the_originals_whole() {
+    assert!(text::HELP.starts_with("\nAvailable commands:\n  look:  "));
+    assert!(text::HELP
+        .contains("\n  move (object) to (receptacle):  place an object in or on a receptacle\n"));
+    assert!(text::HELP.ends_with(
+        "  cool (object) with (receptacle):  cool an object using a receptacle\n  slice (object) with (object):     slice an object using a sharp object\n"
+    ));
+    assert_eq!(text::HELP.lines().count(), 15);
+}
+
+#[test]
+fn examine_feedback_follows_the_object_state() {
+    let said = |o: &Obj| {
+        let mut s = String::new();
+        text::push_object_state(&mut s, o);
+        s
+    };
+    let mut apple = Obj::new("apple", 1, 0);
+    assert_eq!(said(&apple), "There's nothing special about apple 1.");
+    apple.hot = true;
+    assert_eq!(said(&apple), "This is a hot apple 1.");
+    apple.clean = true;
+    assert_eq!(said(&apple), "This is a hot and clean apple 1.");
+    apple.hot = false;
+    apple.cool = true;
+    assert_eq!(said(&apple), "This is a cool and clean apple 1.");
+    apple.clean = false;
+    assert_eq!(said(&apple), "This is a cold apple 1.");
+    apple.cool = false;
+    apple.clean = true;
+    assert_eq!(said(&apple), "This is a clean apple 1.");
+    // A movable container lists its (here always empty) content, whatever its state.
+    let mut mug = Obj::new("mug", 2, 0);
+    mug.hot = true;
+    assert_eq!(
+        said(&mug),
+        "This is a normal mug 2. In it, you see nothing."
+    );
+    let mut lamp = Obj::new("desklamp", 1, 0);
+    assert_eq!(said(&lamp), "There's nothing special about desklamp 1.");
+    lamp.toggleable = true;
+    assert_eq!(said(&lamp), "This desklamp 1 is off.");
+    lamp.on = true;
+    assert_eq!(said(&lamp), "This desklamp 1 is on.");
+}
+
+/// Every state reached by random play over many tasks, with `f` called on each outcome and
+/// the task it belongs to.
+fn visit_random_play(split: Split, episodes: usize, mut f: impl FnMut(&Task, &StepOutcome)) {
+    let mut rng = Rng::new(11);
+    let mut env = AlfWorld::new(split, 2);
+    for ep in 0..episodes {
+        let task_index = (ep * 53) % env.n_tasks();
+        let task = env.task(task_index).unwrap();
+        let mut o = env.reset(task_index).unwrap();
+        f(&task, &o);
+        while !o.done {
+            let a = o.admissible[rng.below(o.admissible.len())].clone();
+            o = env.step(&a).unwrap();
+            f(&task, &o);
+        }
+    }
+}
+
+#[test]
+fn heat_cool_clean_are_offered_only_for_types_that_allow_them() {
+    let mut offered = [0usize; 3];
+    visit_random_play(Split::Train, 120, |_, o| {
+        for a in &o.admissible {
+            for (i, (verb, flag)) in [("heat ", HEAT), ("cool ", COOL), ("clean ", CLEAN)]
+                .into_iter()
+                .enumerate()
+            {
+                if let Some(rest) = a.strip_prefix(verb) {
+                    let kind = rest.split(' ').next().unwrap();
+                    assert!(obj_def(kind).flags & flag != 0, "offered {a:?}");
+                    offered[i] += 1;
+                }
+            }
+        }
+    });
+    assert!(offered.iter().all(|&n| n > 0), "{offered:?}");
+    // The case the issue found: a spatula cannot be heated.
+    assert_eq!(obj_def("spatula").flags & HEAT, 0);
+}
+
+#[test]
+fn use_is_offered_only_for_the_look_tasks_lamp_type() {
+    let mut uses = 0;
+    visit_random_play(Split::ValidSeen, 140, |task, o| {
+        for a in o.admissible.iter().filter(|a| a.starts_with("use ")) {
+            uses += 1;
+            assert_eq!(
+                task.ttype(),
+                TaskType::Look,
+                "{a:?} offered in a {:?} task",
+                task.ttype()
+            );
+            let kind = a["use ".len()..].split(' ').next().unwrap();
+            assert_eq!(kind, task.goal.recep, "{a:?}");
+        }
+    });
+    assert!(uses > 0);
+}
+
+#[test]
+fn lists_are_alphabetical_by_type_higher_numbers_first() {
+    for split in Split::ALL {
+        let env = AlfWorld::new(split, 5);
+        for i in (0..env.n_tasks()).step_by(7) {
+            let w = env.task(i).unwrap().world;
+            let key = |kind: &str, name: &str| {
+                let n: u32 = name.rsplit(' ').next().unwrap().parse().unwrap();
+                (kind.to_string(), std::cmp::Reverse(n))
+            };
+            let r: Vec<_> = w.receps.iter().map(|r| key(r.kind, &r.name)).collect();
+            assert!(r.windows(2).all(|p| p[0] < p[1]), "{split:?} {i}: {r:?}");
+            let o: Vec<_> = w.objs.iter().map(|o| key(o.kind, &o.name)).collect();
+            assert!(o.windows(2).all(|p| p[0] < p[1]), "{split:?} {i}: {o:?}");
+        }
+    }
+}
+
+#[test]
+fn objects_of_the_task_type_that_start_in_the_fridge_are_cool() {
+    let env = AlfWorld::new(Split::Train, 0);
+    let mut seen = 0;
+    for i in 0..env.n_tasks() {
+        let task = env.task(i).unwrap();
+        for o in &task.world.objs {
+            let in_fridge = o.loc != u16::MAX && task.world.receps[o.loc as usize].kind == "fridge";
+            if o.kind == task.goal.obj && in_fridge {
+                assert!(o.cool, "task {i}: {} in the fridge is not cool", o.name);
+                seen += 1;
+            } else {
+                assert!(!o.cool, "task {i}: {} starts cool", o.name);
+            }
+        }
+        if seen > 20 {
+            break;
+        }
+    }
+    assert!(seen > 0);
 }

@@ -83,8 +83,14 @@ fn webshop_prompts_list_actions_and_searches_go_through() {
         prompt.contains("WebShop e\u{2011}commerce environment"),
         "{prompt}"
     );
+    // verl-agent's listing: the search bar, then the page's clickables in page order.
     assert!(
-        prompt.contains("[\n'search[<your query>]',\n]."),
+        prompt.contains("[\n'search[<your query>]',\n'click[search]',\n]."),
+        "{prompt}"
+    );
+    // The page parts after the instruction, quoted.
+    assert!(
+        prompt.contains("current observation is: 'Search'"),
         "{prompt}"
     );
     assert!(first["response"]

@@ -2,9 +2,10 @@
 //! token-set ratio, BM25, determinism, robustness, and a random-policy speed probe.
 
 use proxmo::env::webshop::fuzzy::{token_set_ratio, token_set_ratio_int};
+use proxmo::env::webshop::pages::quoted as quote;
 use proxmo::env::webshop::reward::{normalize_color, reward, type_factor};
 use proxmo::env::webshop::search::Bm25Index;
-use proxmo::env::webshop::{Goal, Product, Shop, Split, WebShop};
+use proxmo::env::webshop::{Goal, GoalMode, Product, Shop, Split, WebShop};
 use proxmo::env::{Env, StepOutcome};
 use proxmo::rng::Rng;
 use proxmo::stage::{ParamDefault as Default, Role, Value};
@@ -40,7 +41,7 @@ fn scripted(env: &mut WebShop, task: usize) -> Option<StepOutcome> {
         out_r = env.step("click[Next >]").unwrap();
     }
     let item = env.step(&format!("click[{target}]")).unwrap();
-    assert!(item.anchor.ends_with("Buy Now"));
+    assert!(item.anchor.ends_with("'Buy Now'"));
     for (_, v) in &goal.options {
         let o = env.step(&format!("click[{v}]")).unwrap();
         assert!(!o.done);
@@ -62,8 +63,11 @@ fn scripted_session_reward_one_and_exact_pages() {
         out.observation,
         format!("WebShop [SEP] Instruction: [SEP] {instr} [SEP] Search")
     );
-    assert_eq!(out.anchor, "Search");
-    assert_eq!(out.admissible, vec!["search[<your query>]".to_string()]);
+    assert_eq!(out.anchor, "'Search'");
+    assert_eq!(
+        out.admissible,
+        vec!["search[<your query>]", "click[search]"]
+    );
     assert_eq!(
         (out.reward, out.done, out.won, out.score),
         (0.0, false, false, 0.0)
@@ -87,20 +91,28 @@ fn scripted_session_reward_one_and_exact_pages() {
         ));
         adm.push(format!("click[{}]", p.id.to_lowercase()));
     }
-    adm.sort();
     assert_eq!(res.observation, expect);
     assert_eq!(
         res.anchor,
-        expect[format!("Instruction:{SEP}{instr}{SEP}").len()..]
+        quote(&expect[format!("Instruction:{SEP}{instr}{SEP}").len()..])
     );
+    assert!(res.anchor.starts_with(&format!(
+        "'Back to Search'{SEP}'Page 1 (Total results: {})'{SEP}'Next >'{SEP}'",
+        hits.len()
+    )));
+    // Page order: buttons, then the product links in result order (not sorted).
     assert_eq!(res.admissible, adm);
 
     // Page 2 shows `< Prev` before `Next >`.
     let p2 = env.step("click[next >]").unwrap();
     assert!(p2.anchor.starts_with(&format!(
-        "Back to Search{SEP}Page 2 (Total results: {}){SEP}< Prev{SEP}Next >",
+        "'Back to Search'{SEP}'Page 2 (Total results: {})'{SEP}'< Prev'{SEP}'Next >'",
         hits.len()
     )));
+    assert_eq!(
+        p2.admissible[..3],
+        ["click[back to search]", "click[< prev]", "click[next >]"]
+    );
     let back = env.step("click[< prev]").unwrap();
     assert_eq!(back.observation, res.observation);
 
@@ -124,12 +136,29 @@ fn scripted_session_reward_one_and_exact_pages() {
         item.observation,
         format!("Instruction:{SEP}{instr}{SEP}{body}")
     );
-    assert_eq!(item.anchor, body);
-    assert!(item.admissible.contains(&"click[buy now]".to_string()));
+    assert_eq!(item.anchor, quote(&body));
+    // Buttons in page order, the option values last.
+    let mut want = s(&[
+        "click[back to search]",
+        "click[< prev]",
+        "click[description]",
+        "click[features]",
+        "click[reviews]",
+        "click[buy now]",
+    ]);
+    for (_, values) in &first.options {
+        for v in values {
+            let a = format!("click[{v}]");
+            if !want.contains(&a) {
+                want.push(a);
+            }
+        }
+    }
+    assert_eq!(item.admissible, want);
     let desc = env.step("click[Description]").unwrap();
     assert_eq!(
         desc.anchor,
-        format!("Back to Search{SEP}< Prev{SEP}{}", first.description)
+        format!("'Back to Search'{SEP}'< Prev'{SEP}'{}'", first.description)
     );
     let again = env.step("click[< Prev]").unwrap();
     assert_eq!(again.observation, item.observation);
@@ -179,6 +208,7 @@ fn product() -> Product {
 
 fn goal_for(p: &Product, attrs: &[&str], opts: &[(&str, &str)], upper: f64) -> Goal {
     Goal {
+        mode: GoalMode::Human,
         product: 0,
         instruction: "i need a gluten free protein bar".into(),
         attributes: s(attrs),
@@ -486,6 +516,12 @@ fn splits_and_limits() {
         WebShop::with_shared(shop.clone(), Split::Train).n_tasks(),
         n - 1500
     );
+    // verl-agent trains on every goal after the first 500 and evaluates on the first 500.
+    assert_eq!(
+        WebShop::with_shared(shop.clone(), Split::VerlTrain).n_tasks(),
+        n - 500
+    );
+    assert_eq!(Split::parse("verl_train").unwrap(), Split::VerlTrain);
     assert_eq!(Split::parse("TRAIN").unwrap(), Split::Train);
     assert!(Split::parse("dev").is_err());
     let small = Arc::new(Shop::new(10, 1));
@@ -675,6 +711,160 @@ fn distractors_and_parallel_envs() {
             .step(&search)
             .unwrap()
             .anchor
-            .starts_with("Back to Search"));
+            .starts_with("'Back to Search'"));
     }
+}
+
+#[test]
+fn quoted_page_parts_as_verl_agent_shows_them() {
+    assert_eq!(
+        quote("Back to Search [SEP] Page 1 (Total results: 50) [SEP] Next >"),
+        "'Back to Search' [SEP] 'Page 1 (Total results: 50)' [SEP] 'Next >'"
+    );
+    assert_eq!(quote("Search"), "'Search'");
+    // The done page has no instruction: verl-agent leaves it as it is.
+    let mut env = WebShop::new(Split::Test, 0);
+    env.reset(0).unwrap();
+    let instr = env.goal().unwrap().instruction.clone();
+    env.step(&format!("search[{instr}]")).unwrap();
+    let hit = env.step("click[next >]").unwrap();
+    let id = hit.admissible[3].clone();
+    env.step(&id).unwrap();
+    let done = env.step("click[buy now]").unwrap();
+    assert!(done
+        .anchor
+        .starts_with("Thank you for shopping with us! [SEP] "));
+    assert_eq!(done.anchor, done.observation);
+}
+
+#[test]
+fn next_past_the_last_page_shows_an_empty_page() {
+    let mut env = WebShop::new(Split::Test, 0);
+    env.reset(0).unwrap();
+    let instr = env.goal().unwrap().instruction.clone();
+    let first = env.step(&format!("search[{instr}]")).unwrap();
+    let total = env.page_state().results.len();
+    assert_eq!(total, 50, "{}", first.anchor);
+    let mut o = first;
+    for _ in 0..5 {
+        o = env.step("click[next >]").unwrap();
+    }
+    assert_eq!(
+        o.anchor,
+        "'Back to Search' [SEP] 'Page 6 (Total results: 50)' [SEP] '< Prev' [SEP] 'Next >'"
+    );
+    assert_eq!(
+        o.admissible,
+        ["click[back to search]", "click[< prev]", "click[next >]"]
+    );
+    let back = env.step("click[< prev]").unwrap();
+    assert!(back.anchor.contains("'Page 5 (Total results: 50)'"));
+}
+
+#[test]
+fn synthetic_goals_score_options_as_name_value_pairs() {
+    let p = product();
+    // One matched attribute, one option, the price holds: 3 shares.
+    let mut g = goal_for(&p, &["gluten free"], &[("size", "large")], 30.0);
+    g.mode = GoalMode::Synthetic;
+    // The pair reads as the tokens `size large`; `x-large` reaches only 83 against it.
+    assert_eq!(token_set_ratio_int("x-large", "size large"), 83);
+    let r = reward(&p, &s(&["x-large"]), &g);
+    assert!(close(r.score, 2.0 / 3.0), "{r:?}");
+    assert_eq!(format!("{:.3}", r.score), "0.667");
+    assert_eq!(reward(&p, &s(&["large"]), &g).score, 1.0);
+    g.mode = GoalMode::Human;
+    assert_eq!(reward(&p, &s(&["x-large"]), &g).score, 1.0);
+
+    // A purchased `standard` is normalised to `tan` (it contains the word); the goal's pair
+    // is not normalised, so they no longer match.
+    assert_eq!(normalize_color("standard"), "tan");
+    let mut g = goal_for(&p, &["gluten free"], &[("style", "standard")], 30.0);
+    g.mode = GoalMode::Synthetic;
+    let r = reward(&p, &s(&["standard"]), &g);
+    assert_eq!(format!("{:.3}", r.score), "0.667");
+    g.mode = GoalMode::Human;
+    assert_eq!(reward(&p, &s(&["standard"]), &g).score, 1.0);
+
+    // A value that is exactly a colour word is still normalised on the goal side.
+    let mut g = goal_for(&p, &["gluten free"], &[("color", "black")], 30.0);
+    g.mode = GoalMode::Synthetic;
+    assert_eq!(reward(&p, &s(&["jet black"]), &g).score, 1.0);
+}
+
+#[test]
+fn the_originals_colour_list() {
+    use proxmo::env::webshop::reward::COLOR_SET;
+    assert_eq!(COLOR_SET.len(), 102);
+    assert_eq!(COLOR_SET.first(), Some(&"alabaster"));
+    assert_eq!(COLOR_SET.last(), Some(&"yellow"));
+    // Order decides: the first listed colour contained in a value wins.
+    assert_eq!(normalize_color("navy blue"), "blue");
+    assert_eq!(normalize_color("dark chocolate"), "chocolate");
+    // Substring match, as the original's: `stonewash` holds `ash`, listed before `denim`.
+    assert_eq!(normalize_color("stonewash denim"), "ash");
+}
+
+#[test]
+fn synthetic_goals_word_options_as_the_original() {
+    let shop = Shop::new(300, 3);
+    let with_options = shop
+        .goals
+        .iter()
+        .filter(|g| !g.options.is_empty())
+        .take(50)
+        .collect::<Vec<_>>();
+    assert!(!with_options.is_empty());
+    for g in with_options {
+        assert_eq!(g.mode, GoalMode::Synthetic);
+        let parts: Vec<String> = g.options.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+        let clause = format!(" with {}", parts.join(", and "));
+        assert!(
+            g.instruction.contains(&clause),
+            "{} / {clause}",
+            g.instruction
+        );
+    }
+}
+
+/// What WebShop success asks of a policy (why the linear policy's success stays low): on
+/// the test goals, searching the instruction and buying the top hit rarely succeeds, while
+/// clicking the goal's option values before buying mostly does.
+#[test]
+fn success_needs_the_goal_options_clicked() {
+    let shop = shop();
+    let mut env = WebShop::with_shared(shop.clone(), Split::Test);
+    let n = env.n_tasks();
+    let (mut with_options, mut buy_top, mut buy_top_options) = (0, 0, 0);
+    let mut score_buy_top = 0.0;
+    for t in 0..n {
+        env.reset(t).unwrap();
+        let g = env.goal().unwrap().clone();
+        with_options += usize::from(!g.options.is_empty());
+        let top = shop.search(&g.instruction)[0];
+        let id = shop.catalogue.products[top].id.to_lowercase();
+        let mut play = |options: bool| {
+            env.reset(t).unwrap();
+            env.step(&format!("search[{}]", g.instruction)).unwrap();
+            env.step(&format!("click[{id}]")).unwrap();
+            if options {
+                for (_, v) in &g.options {
+                    env.step(&format!("click[{v}]")).unwrap();
+                }
+            }
+            env.step("click[buy now]").unwrap().score
+        };
+        let s = play(false);
+        score_buy_top += s;
+        buy_top += usize::from(s == 1.0);
+        buy_top_options += usize::from(play(true) == 1.0);
+    }
+    println!(
+        "test goals {n}: {with_options} with options; search + top hit + buy: success {buy_top}, \
+         Score {:.1}; the same clicking the goal's options: success {buy_top_options}",
+        100.0 * score_buy_top / n as f64
+    );
+    assert!(with_options * 10 >= n * 9);
+    assert!(buy_top * 10 <= n, "{buy_top}");
+    assert!(buy_top_options * 10 >= n * 7, "{buy_top_options}");
 }

@@ -23,12 +23,28 @@ impl Benchmark {
         }
     }
 
+    /// The wording for what a bridge serves, read from its first observation: real ALFWorld
+    /// and WebShop open with texts no other environment prints, so their models get their
+    /// own prompts and fallback lengths; anything else (TextWorld games) the neutral wording.
+    pub fn of_first_observation(observation: &str) -> Benchmark {
+        if observation.starts_with("-= Welcome to TextWorld, ALFRED! =-") {
+            Benchmark::Alfworld
+        } else if observation.starts_with("WebShop [SEP] Instruction: [SEP] ") {
+            Benchmark::Webshop
+        } else {
+            Benchmark::Text
+        }
+    }
+
     /// The wording for an environment kind (`env.alfworld`, ...).
-    pub fn for_env(kind: &str) -> Benchmark {
+    /// The wording of a built-in environment kind; `None` for environments whose wording is
+    /// only known from what they show (a bridge may serve ALFWorld, WebShop or anything else:
+    /// see `of_first_observation`).
+    pub fn for_env(kind: &str) -> Option<Benchmark> {
         match kind {
-            "env.alfworld" => Benchmark::Alfworld,
-            "env.webshop" => Benchmark::Webshop,
-            _ => Benchmark::Text,
+            "env.alfworld" => Some(Benchmark::Alfworld),
+            "env.webshop" => Some(Benchmark::Webshop),
+            _ => None,
         }
     }
 
@@ -191,6 +207,19 @@ fn webshop(input: &PromptInput, with_history: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bridge_gets_the_wording_of_what_it_serves() {
+        let alf = "-= Welcome to TextWorld, ALFRED! =-\n\nYou are in the middle of a room.";
+        assert_eq!(Benchmark::of_first_observation(alf), Benchmark::Alfworld);
+        let web = "WebShop [SEP] Instruction: [SEP] i need a red shirt [SEP] Search";
+        assert_eq!(Benchmark::of_first_observation(web), Benchmark::Webshop);
+        let tw = "-= Welcome to TextWorld =-\nYou are in a kitchen.";
+        assert_eq!(Benchmark::of_first_observation(tw), Benchmark::Text);
+        // The fallback length follows: ALFWorld 30, WebShop 20.
+        assert_eq!(crate::agent::projection::fallback_chars("alfworld"), 30);
+        assert_eq!(crate::agent::projection::fallback_chars("webshop"), 20);
+    }
 
     fn strings(xs: &[&str]) -> Vec<String> {
         xs.iter().map(|s| s.to_string()).collect()

@@ -6,14 +6,14 @@
 use crate::agent::prompt::{build, task_statement, Benchmark, PromptInput};
 use crate::kinds::env::build_env;
 use crate::kinds::params_with_defaults;
-use crate::stage::Value;
 use crate::rng::Rng;
+use crate::stage::Value;
 use anyhow::Result;
 
 /// Up to `count` prompts of `kind` (`env.alfworld` or `env.webshop`) on `split`, from
 /// episodes of uniformly random admissible actions over the split's tasks in turn.
 pub fn env_prompts(kind: &str, split: &str, count: usize, seed: u64) -> Result<Vec<String>> {
-    let benchmark = Benchmark::for_env(kind);
+    let benchmark = Benchmark::for_env(kind).unwrap_or(Benchmark::Text);
     let params = params_with_defaults(
         kind,
         &[

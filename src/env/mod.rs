@@ -25,7 +25,8 @@ pub struct StepOutcome {
     pub won: bool,
     /// The benchmark's raw score so far (WebShop: the purchase reward in [0, 1]; ALFWorld: 0 or 1).
     pub score: f64,
-    /// Actions the environment accepts now, sorted.
+    /// Actions the environment accepts now, in the order the original lists them
+    /// (ALFWorld: sorted; WebShop: page order).
     pub admissible: Vec<String>,
     /// The anchor observation ProxMO compares states by (docs/estimators.md, section 1).
     pub anchor: String,

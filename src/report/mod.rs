@@ -1,6 +1,7 @@
 //! Reading what runs wrote: plots of the per-batch metrics a `sink.metrics` stage records,
 //! and tables comparing runs.
 
+pub mod paired;
 pub mod svg;
 pub mod table;
 
@@ -51,21 +52,27 @@ pub fn read_series(path: &Path, names: &[String]) -> Result<Vec<Series>> {
         .iter()
         .map(|name| Series {
             name: name.clone(),
-            points: records
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| {
-                    let x = r
-                        .get("iteration")
-                        .and_then(Value::as_f64)
-                        .unwrap_or(i as f64);
-                    let y = r
-                        .get(name)
-                        .and_then(Value::as_f64)
-                        .filter(|y| y.is_finite())?;
-                    Some((x, y))
-                })
-                .collect(),
+            points: points_of(&records, name),
         })
         .collect())
+}
+
+/// The (iteration, value) points of metric `name` over `records`, in record order; records
+/// without a finite value are skipped, and a record without `iteration` counts by position.
+pub fn points_of(records: &[Value], name: &str) -> Vec<(f64, f64)> {
+    records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let x = r
+                .get("iteration")
+                .and_then(Value::as_f64)
+                .unwrap_or(i as f64);
+            let y = r
+                .get(name)
+                .and_then(Value::as_f64)
+                .filter(|y| y.is_finite())?;
+            Some((x, y))
+        })
+        .collect()
 }

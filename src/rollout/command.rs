@@ -32,12 +32,13 @@ pub struct CommandPolicy {
     process: Mutex<ChildProcess>,
     /// Bounds each call (the handshake and every `generate`).
     timeout: Duration,
-    benchmark: Benchmark,
+    /// `None`: follow the environment a bridge serves (told by its first observation).
+    benchmark: Option<Benchmark>,
 }
 
 impl CommandPolicy {
     /// Starts the process and checks it speaks the protocol.
-    pub fn start(command: &str, benchmark: Benchmark, timeout: Duration) -> Result<Self> {
+    pub fn start(command: &str, benchmark: Option<Benchmark>, timeout: Duration) -> Result<Self> {
         // The transport's messages name the command already.
         let mut process = ChildProcess::spawn(command, ROLE)?;
         process.hello(&"policy.command, op `hello`", PROTOCOL_VERSION, timeout)?;
@@ -48,8 +49,13 @@ impl CommandPolicy {
         })
     }
 
+    fn benchmark(&self, view: &View) -> Benchmark {
+        self.benchmark
+            .unwrap_or_else(|| Benchmark::of_first_observation(view.task))
+    }
+
     fn prompt(&self, view: &View) -> String {
-        for_step(self.benchmark, view.task, view.history, view.seen)
+        for_step(self.benchmark(view), view.task, view.history, view.seen)
     }
 
     fn generate(&self, prompts: &[String]) -> Result<Vec<String>> {
@@ -99,11 +105,15 @@ impl Policy for CommandPolicy {
     fn act_batch(&self, requests: &mut [Request]) -> Result<Vec<Choice>> {
         let prompts: Vec<String> = requests.iter().map(|r| self.prompt(&r.view)).collect();
         let responses = self.generate(&prompts)?;
-        let fallback = fallback_chars(self.benchmark.name());
+        let fallbacks: Vec<usize> = requests
+            .iter()
+            .map(|r| fallback_chars(self.benchmark(&r.view).name()))
+            .collect();
         Ok(prompts
             .into_iter()
             .zip(responses)
-            .map(|(prompt, response)| {
+            .zip(fallbacks)
+            .map(|((prompt, response), fallback)| {
                 let projected = project(&response, fallback);
                 Choice {
                     action: projected.action,

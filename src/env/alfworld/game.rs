@@ -1,8 +1,8 @@
-//! The rules: commands, their preconditions, their effects and feedback, and the goal test.
+//! The rules: commands, their preconditions, their effects and feedback, as ALFWorld's
+//! PDDL domain and text grammar define them.
 
-use super::tasks::{Goal, TaskType};
 use super::text;
-use super::world::{can_contain, World, HELD};
+use super::world::{can_contain, obj_def, World, CLEAN, COOL, HEAT, HELD};
 use std::fmt::Write;
 
 /// A resolved command. Indices are receptacle (`r`) or object (`o`) indices of the world.
@@ -71,13 +71,15 @@ pub fn admissible(w: &World, out: &mut Vec<(String, Action)>) {
         }
         out.push((rec.cmd_examine.clone(), Action::ExamineRecep(at)));
         for (i, o) in w.objs.iter().enumerate() {
-            if o.loc != at {
+            if o.loc != at || !rec.accessible() {
                 continue;
             }
-            if o.lamp {
-                out.push((command(w, Action::Use(i as u16)), Action::Use(i as u16)));
-            } else if w.held.is_none() && rec.accessible() {
-                let a = Action::Take(i as u16, at);
+            let i = i as u16;
+            out.push((o.cmd_examine.clone(), Action::ExamineObj(i)));
+            if o.toggleable {
+                out.push((command(w, Action::Use(i)), Action::Use(i)));
+            } else if !o.lamp && w.held.is_none() {
+                let a = Action::Take(i, at);
                 out.push((command(w, a), a));
             }
         }
@@ -87,13 +89,15 @@ pub fn admissible(w: &World, out: &mut Vec<(String, Action)>) {
                 let a = Action::Move(h, at);
                 out.push((command(w, a), a));
             }
+            // Only object types the domain lets the tool change are offered.
+            let flags = obj_def(kind).flags;
             let tool = match rec.kind {
-                "microwave" => Some(Action::Heat(h, at)),
-                "fridge" => Some(Action::Cool(h, at)),
-                "sinkbasin" => Some(Action::Clean(h, at)),
+                "microwave" => Some((HEAT, Action::Heat(h, at))),
+                "fridge" => Some((COOL, Action::Cool(h, at))),
+                "sinkbasin" => Some((CLEAN, Action::Clean(h, at))),
                 _ => None,
             };
-            if let Some(a) = tool {
+            if let Some((_, a)) = tool.filter(|(flag, _)| flags & flag != 0) {
                 out.push((command(w, a), a));
             }
         }
@@ -185,13 +189,7 @@ pub fn apply(w: &mut World, a: Action, out: &mut String) {
             None => out.push_str(text::NOT_CARRYING),
         },
         Action::ExamineRecep(r) => text::push_description(out, w, r),
-        Action::ExamineObj(o) => {
-            let _ = write!(
-                out,
-                "There's nothing special about {}.",
-                w.objs[o as usize].name
-            );
-        }
+        Action::ExamineObj(o) => text::push_object_state(out, &w.objs[o as usize]),
         Action::Look => match w.at {
             Some(r) => {
                 let _ = write!(
@@ -203,40 +201,5 @@ pub fn apply(w: &mut World, a: Action, out: &mut String) {
             None => text::push_room(out, w),
         },
         Action::Help => out.push_str(text::HELP),
-    }
-}
-
-/// Whether the goal holds in this state. Any instance of the receptacle type satisfies it.
-pub fn goal_met(w: &World, g: &Goal) -> bool {
-    match g.ttype {
-        TaskType::Look => {
-            let Some(h) = w.held else { return false };
-            if w.objs[h as usize].kind != g.obj {
-                return false;
-            }
-            let Some(at) = w.at else { return false };
-            w.objs
-                .iter()
-                .any(|o| o.lamp && o.on && o.kind == g.recep && o.loc == at)
-        }
-        TaskType::Pick2 => w.objs.iter().enumerate().any(|(i, o)| {
-            o.kind == g.obj
-                && o.loc != HELD
-                && w.receps[o.loc as usize].kind == g.recep
-                && w.objs[i + 1..]
-                    .iter()
-                    .any(|p| p.kind == g.obj && p.loc == o.loc)
-        }),
-        t => w.objs.iter().any(|o| {
-            o.kind == g.obj
-                && o.loc != HELD
-                && w.receps[o.loc as usize].kind == g.recep
-                && match t {
-                    TaskType::Clean => o.clean,
-                    TaskType::Heat => o.hot,
-                    TaskType::Cool => o.cool,
-                    _ => true,
-                }
-        }),
     }
 }

@@ -6,12 +6,14 @@
 //! floor plans. Every task is proven solvable by the expert planner at generation.
 
 pub mod game;
+pub mod goal;
 pub mod planner;
 pub mod tasks;
 pub mod text;
 pub mod world;
 
-pub use tasks::{Goal, Split, Task, TaskType};
+pub use goal::{Goal, TaskType};
+pub use tasks::{Split, Task};
 
 use super::{Env, StepOutcome};
 use anyhow::{bail, Result};
@@ -167,7 +169,7 @@ impl Env for AlfWorld {
             None => self.buf.push_str(text::NOTHING_HAPPENS),
         }
         let mut reward = 0.0;
-        if game::goal_met(&e.world, &e.goal) {
+        if goal::goal_met(&e.world, &e.goal) {
             e.won = true;
             e.done = true;
             reward = SUCCESS_REWARD;

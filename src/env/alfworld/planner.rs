@@ -1,8 +1,8 @@
 //! The expert planner: a scripted plan from the full state (like the handcoded expert of the
 //! original benchmark). It proves every generated task solvable; its length is kept.
 
-use super::game::{self, Action};
-use super::tasks::{Goal, TaskType};
+use super::game::Action;
+use super::goal::{goal_met, Goal, TaskType};
 use super::world::{World, HELD};
 
 struct Planner {
@@ -14,7 +14,7 @@ struct Planner {
 impl Planner {
     fn act(&mut self, a: Action) {
         self.out.clear();
-        game::apply(&mut self.w, a, &mut self.out);
+        super::game::apply(&mut self.w, a, &mut self.out);
         self.plan.push(a);
     }
 
@@ -96,7 +96,7 @@ pub fn plan(w: &World, goal: &Goal) -> Option<Vec<Action>> {
             }
         }
     }
-    if game::goal_met(&p.w, goal) {
+    if goal_met(&p.w, goal) {
         Some(p.plan)
     } else {
         None

@@ -1,69 +1,12 @@
-//! The six task types, their two templates each, the splits, and the seeded task generator.
-//! Task `i` of a split is a pure function of (split, i, seed).
+//! The splits and the seeded task generator. Task `i` of a split is a pure function of
+//! (split, i, seed).
 
 use super::game::{self, Action};
+use super::goal::{goal_met, Goal, TaskType};
 use super::planner;
 use super::world::{self, layout, obj_def, Layout, Obj, Room, World, CLEAN, COOL, HEAT};
 use crate::rng::Rng;
 use anyhow::{bail, Result};
-
-/// The six ALFWorld task types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TaskType {
-    Pick,
-    Look,
-    Clean,
-    Heat,
-    Cool,
-    Pick2,
-}
-
-impl TaskType {
-    pub const ALL: [TaskType; 6] = [
-        TaskType::Pick,
-        TaskType::Look,
-        TaskType::Clean,
-        TaskType::Heat,
-        TaskType::Cool,
-        TaskType::Pick2,
-    ];
-
-    /// Short name used in per-type statistics.
-    pub fn name(self) -> &'static str {
-        match self {
-            TaskType::Pick => "pick",
-            TaskType::Look => "look",
-            TaskType::Clean => "clean",
-            TaskType::Heat => "heat",
-            TaskType::Cool => "cool",
-            TaskType::Pick2 => "pick2",
-        }
-    }
-
-    /// Position in [`TaskType::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The task text for template 0 or 1.
-    pub fn text(self, template: u8, obj: &str, recep: &str) -> String {
-        let t = template & 1;
-        match (self, t) {
-            (TaskType::Pick, 0) => format!("put a {obj} in {recep}"),
-            (TaskType::Pick, _) => format!("put some {obj} on {recep}"),
-            (TaskType::Look, 0) => format!("look at {obj} under the {recep}"),
-            (TaskType::Look, _) => format!("examine the {obj} with the {recep}"),
-            (TaskType::Clean, 0) => format!("put a clean {obj} in {recep}"),
-            (TaskType::Clean, _) => format!("clean some {obj} and put it in {recep}"),
-            (TaskType::Heat, 0) => format!("put a hot {obj} in {recep}"),
-            (TaskType::Heat, _) => format!("heat some {obj} and put it in {recep}"),
-            (TaskType::Cool, 0) => format!("put a cool {obj} in {recep}"),
-            (TaskType::Cool, _) => format!("cool some {obj} and put it in {recep}"),
-            (TaskType::Pick2, 0) => format!("put two {obj} in {recep}"),
-            (TaskType::Pick2, _) => format!("find two {obj} and put them in {recep}"),
-        }
-    }
-}
 
 /// The benchmark splits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -137,14 +80,6 @@ impl Split {
         rng.shuffle(&mut types);
         types
     }
-}
-
-/// What must hold for the task to be won. For Look, `recep` is the lamp type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Goal {
-    pub ttype: TaskType,
-    pub obj: &'static str,
-    pub recep: &'static str,
 }
 
 /// One generated task: its initial world, goal, text and the expert plan that proves it
@@ -276,21 +211,31 @@ fn try_generate(rng: &mut Rng, split: Split, ttype: TaskType) -> Option<Task> {
             w.objs.push(Obj::new(other, k as u8 + 1, at));
         }
     }
-    // Listing order must not give the target away: shuffle before the lamps are added.
-    rng.shuffle(&mut w.objs);
     let mut lamp_numbers = [0u8; 2];
     for &(lamp, at) in &lay.lamps {
         let slot = world::LAMPS.iter().position(|&l| l == lamp).unwrap();
         lamp_numbers[slot] += 1;
-        w.objs.push(Obj::new(lamp, lamp_numbers[slot], at as u16));
+        let mut o = Obj::new(lamp, lamp_numbers[slot], at as u16);
+        o.toggleable = ttype == TaskType::Look && lamp == target;
+        w.objs.push(o);
     }
+    // Objects of the task's type that start in a fridge are already cool, as in the
+    // original's initial states.
+    for o in w.objs.iter_mut() {
+        if o.kind == obj && lay.receps[o.loc as usize].0 == "fridge" {
+            o.cool = true;
+        }
+    }
+    // Receptacle contents are listed alphabetically by type, higher numbers first.
+    w.objs
+        .sort_by(|a, b| a.kind.cmp(b.kind).then(b.number.cmp(&a.number)));
 
     let goal = Goal {
         ttype,
         obj,
         recep: target,
     };
-    if game::goal_met(&w, &goal) {
+    if goal_met(&w, &goal) {
         return None;
     }
     let template = rng.below(2) as u8;
@@ -327,7 +272,7 @@ fn verify(w: &World, goal: &Goal, plan: &[Action]) -> Option<Vec<String>> {
         }
         out.clear();
         game::apply(&mut w, a, &mut out);
-        if game::goal_met(&w, goal) != (i + 1 == plan.len()) {
+        if goal_met(&w, goal) != (i + 1 == plan.len()) {
             return None;
         }
         cmds.push(cmd);

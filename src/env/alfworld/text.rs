@@ -1,12 +1,14 @@
 //! The exact texts ALFWorld prints.
 
-use super::world::World;
+use super::world::{is_receptacle_object, Obj, World};
 
 pub const WELCOME: &str = "-= Welcome to TextWorld, ALFRED! =-\n\n";
 pub const NOTHING_HAPPENS: &str = "Nothing happens.";
 pub const NOT_CARRYING: &str = "You are not carrying anything.";
 
-pub const HELP: &str = "\
+/// The original's help text, whole: its leading and trailing newline, the `move` line's
+/// narrower padding and the `slice` line (a command this environment has no task for).
+pub const HELP: &str = "
 Available commands:
   look:                             look around your current location
   inventory:                        check your current inventory
@@ -14,12 +16,14 @@ Available commands:
   open (receptacle):                open a receptacle
   close (receptacle):               close a receptacle
   take (object) from (receptacle):  take an object from a receptacle
-  move (object) to (receptacle):    place an object in or on a receptacle
+  move (object) to (receptacle):  place an object in or on a receptacle
   examine (something):              examine a receptacle or an object
   use (object):                     use an object
   heat (object) with (receptacle):  heat an object using a receptacle
   clean (object) with (receptacle): clean an object using a receptacle
-  cool (object) with (receptacle):  cool an object using a receptacle";
+  cool (object) with (receptacle):  cool an object using a receptacle
+  slice (object) with (object):     slice an object using a sharp object
+";
 
 /// Appends `a x, a y, and a z` (`a x` for one item, `nothing` for none).
 pub fn push_list<'a, I>(out: &mut String, items: I)
@@ -80,6 +84,42 @@ pub fn push_description(out: &mut String, w: &World, r: u16) {
         out.push_str(&rec.name);
         out.push_str(", you see ");
         push_list(out, w.contents(r).map(|(_, o)| o.name.as_str()));
+        out.push('.');
+    }
+}
+
+/// What `examine {o}` prints: the first rule of the original's grammar that holds, in its
+/// order (a movable container first, then hot/cool/clean combinations, then a lamp's switch).
+pub fn push_object_state(out: &mut String, o: &Obj) {
+    let name = o.name.as_str();
+    if is_receptacle_object(o.kind) {
+        // Nothing is ever put inside a movable container here, so it is always empty.
+        out.push_str("This is a normal ");
+        out.push_str(name);
+        out.push_str(". In it, you see nothing.");
+        return;
+    }
+    let state = match (o.hot, o.cool, o.clean) {
+        (true, _, true) => Some("hot and clean"),
+        (_, true, true) => Some("cool and clean"),
+        (true, _, _) => Some("hot"),
+        (_, _, true) => Some("clean"),
+        (_, true, _) => Some("cold"),
+        _ => None,
+    };
+    if let Some(state) = state {
+        out.push_str("This is a ");
+        out.push_str(state);
+        out.push(' ');
+        out.push_str(name);
+        out.push('.');
+    } else if o.toggleable {
+        out.push_str("This ");
+        out.push_str(name);
+        out.push_str(if o.on { " is on." } else { " is off." });
+    } else {
+        out.push_str("There's nothing special about ");
+        out.push_str(name);
         out.push('.');
     }
 }

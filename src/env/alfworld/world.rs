@@ -13,6 +13,14 @@ pub fn is_openable(kind: &str) -> bool {
     OPENABLE.contains(&kind)
 }
 
+/// Object types that are containers themselves (ALFWorld's movable receptacles): examining
+/// one lists its content.
+pub const RECEPTACLE_OBJECTS: &[&str] = &["bowl", "cup", "mug", "pan", "plate", "pot"];
+
+pub fn is_receptacle_object(kind: &str) -> bool {
+    RECEPTACLE_OBJECTS.contains(&kind)
+}
+
 /// The four room types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Room {
@@ -675,7 +683,8 @@ pub fn layout_room(id: u32) -> Room {
     Room::ALL[(id / LAYOUTS_PER_ROOM) as usize % 4]
 }
 
-/// A floor plan: the receptacles (type, number) in the order the room lists them, and the
+/// A floor plan: the receptacles (type, number) in the order the room lists them
+/// (alphabetical by type, higher numbers first), and the
 /// lamps standing at some of them (lamp type, index into `receps`).
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -703,7 +712,8 @@ pub fn layout(id: u32) -> Layout {
         .map(|&(t, lo, hi)| (t, lo + rng.below((hi - lo + 1) as usize) as u8))
         .filter(|t| t.1 > 0)
         .collect();
-    rng.shuffle(&mut types);
+    // The original lists receptacles alphabetically by type, higher numbers first.
+    types.sort_by_key(|t| t.0);
     let mut receps = Vec::new();
     for (t, n) in types {
         for k in (1..=n).rev() {
@@ -772,6 +782,7 @@ impl Recep {
 #[derive(Debug, Clone)]
 pub struct Obj {
     pub kind: &'static str,
+    pub number: u8,
     pub name: String,
     /// Receptacle index, or [`HELD`].
     pub loc: u16,
@@ -779,6 +790,9 @@ pub struct Obj {
     pub cool: bool,
     pub clean: bool,
     pub lamp: bool,
+    /// A lamp that `use` switches: only lamps of the look task's lamp type are, as in the
+    /// original's task files.
+    pub toggleable: bool,
     pub on: bool,
     pub cmd_examine: String,
 }
@@ -788,6 +802,7 @@ impl Obj {
         let name = format!("{kind} {number}");
         Obj {
             kind,
+            number,
             cmd_examine: format!("examine {name}"),
             name,
             loc,
@@ -795,6 +810,7 @@ impl Obj {
             cool: false,
             clean: false,
             lamp: LAMPS.contains(&kind),
+            toggleable: false,
             on: false,
         }
     }

@@ -2,8 +2,8 @@
 //! sessions implementing [`Env`].
 
 use super::catalogue::Catalogue;
-use super::goals::{self, Goal, Split};
-use super::pages::{Click, Page, PageState, SEP};
+use super::goals::{self, Goal, GoalMode, Split};
+use super::pages::{quoted, Click, Page, PageState, SEP};
 use super::reward::{reward, RewardInfo};
 use super::search::Bm25Index;
 use crate::env::{Env, StepOutcome, QUERY_SLOT};
@@ -29,12 +29,17 @@ pub struct Shop {
 }
 
 impl Shop {
-    /// Builds a shop of `products` products from `seed`.
+    /// Builds a shop of `products` products from `seed`, with synthetic goals.
     pub fn new(products: usize, seed: u64) -> Shop {
+        Shop::with_goal_mode(products, seed, GoalMode::Synthetic)
+    }
+
+    /// Builds a shop of `products` products from `seed`, with goals of `mode`.
+    pub fn with_goal_mode(products: usize, seed: u64, mode: GoalMode) -> Shop {
         let catalogue = Catalogue::generate(products, seed);
         let docs: Vec<String> = catalogue.products.iter().map(|p| p.search_text()).collect();
         let index = Bm25Index::build(&docs);
-        let goals = goals::generate(&catalogue, seed);
+        let goals = goals::generate(&catalogue, seed, mode);
         Shop {
             seed,
             catalogue,
@@ -43,19 +48,25 @@ impl Shop {
         }
     }
 
-    /// A shop shared with every other caller asking for the same (size, seed) while one is
-    /// alive.
+    /// A shop (synthetic goals) shared with every other caller asking for the same
+    /// (size, seed) while one is alive.
     pub fn shared(products: usize, seed: u64) -> Arc<Shop> {
-        type Cache = Mutex<HashMap<(usize, u64), Weak<Shop>>>;
+        Shop::shared_with(products, seed, GoalMode::Synthetic)
+    }
+
+    /// [`Shop::shared`] with goals of `mode`.
+    pub fn shared_with(products: usize, seed: u64, mode: GoalMode) -> Arc<Shop> {
+        type Cache = Mutex<HashMap<(usize, u64, GoalMode), Weak<Shop>>>;
         static CACHE: OnceLock<Cache> = OnceLock::new();
         let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
         let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(shop) = map.get(&(products, seed)).and_then(Weak::upgrade) {
+        let key = (products, seed, mode);
+        if let Some(shop) = map.get(&key).and_then(Weak::upgrade) {
             return shop;
         }
-        let shop = Arc::new(Shop::new(products, seed));
+        let shop = Arc::new(Shop::with_goal_mode(products, seed, mode));
         map.retain(|_, w| w.strong_count() > 0);
-        map.insert((products, seed), Arc::downgrade(&shop));
+        map.insert(key, Arc::downgrade(&shop));
         shop
     }
 
@@ -178,15 +189,26 @@ impl WebShop {
             ),
             _ => format!("Instruction:{SEP}{}{SEP}{}", goal.instruction, view.body),
         };
+        // Page order, as the original lists them: the search bar, buttons, product links,
+        // then option values; a value repeated on the page is listed once.
         let mut admissible: Vec<String> = Vec::with_capacity(view.clickables.len() + 1);
         if !self.done {
             if view.search_bar {
                 admissible.push(format!("search[{QUERY_SLOT}]"));
             }
-            admissible.extend(view.clickables.iter().map(|c| format!("click[{c}]")));
-            admissible.sort();
-            admissible.dedup();
+            for c in &view.clickables {
+                let a = format!("click[{c}]");
+                if !admissible.contains(&a) {
+                    admissible.push(a);
+                }
+            }
         }
+        // The model sees the quoted parts after the instruction; the done page, which has no
+        // instruction, stays as it is.
+        let anchor = match self.state.page {
+            Page::Done => view.body,
+            _ => quoted(&view.body),
+        };
         StepOutcome {
             observation,
             reward,
@@ -194,7 +216,7 @@ impl WebShop {
             won,
             score: self.state.score,
             admissible,
-            anchor: view.body,
+            anchor,
         }
     }
 }

@@ -1,6 +1,9 @@
-//! Synthetic goals: one per option combination of every product (as WebShop's synthetic
-//! goals), worded with human-like templates, with the original price clause. The goal list is
-//! shuffled with a fixed seed; test = first 500, eval = next 1000, train = the rest.
+//! Goals: one per option combination of every product (as WebShop's synthetic goals), with
+//! the original price clause. In `synthetic` mode (how verl-agent runs WebShop) the options
+//! are worded as the original's synthetic goals word them (`with size: large, and color:
+//! red`) and matched as (name, value) pairs; in `human` mode the wording varies like the
+//! crowd-written instructions and only option values are matched. The goal list is shuffled
+//! with a fixed seed; test = first 500, eval = next 1000, train = the rest.
 
 use super::catalogue::Catalogue;
 use crate::rng::Rng;
@@ -10,9 +13,35 @@ pub fn price_range() -> impl Iterator<Item = f64> {
     (1..100).map(|i| 10.0 * i as f64)
 }
 
+/// How goals are made and their options scored (the original's `human_goals` switch).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum GoalMode {
+    /// `human_goals = False`, verl-agent's setting.
+    #[default]
+    Synthetic,
+    /// `human_goals = True`.
+    Human,
+}
+
+impl GoalMode {
+    pub const NAMES: &'static [&'static str] = &["synthetic", "human"];
+
+    pub fn parse(s: &str) -> anyhow::Result<GoalMode> {
+        match s {
+            "synthetic" => Ok(GoalMode::Synthetic),
+            "human" => Ok(GoalMode::Human),
+            other => {
+                anyhow::bail!("unknown WebShop goal_mode {other:?}; expected synthetic or human")
+            }
+        }
+    }
+}
+
 /// What the shopper wants.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Goal {
+    /// How the goal was made, which decides how its options are scored.
+    pub mode: GoalMode,
     /// Index of the target product in the catalogue.
     pub product: usize,
     pub instruction: String,
@@ -81,6 +110,7 @@ fn instruction(
     attrs: &[String],
     options: &[(String, String)],
     price_clause: &str,
+    mode: GoalMode,
     rng: &mut Rng,
 ) -> String {
     let a = join_and(attrs);
@@ -93,7 +123,7 @@ fn instruction(
         _ => format!("can you get me {} {ty}? it should be {a}", art(ty)),
     };
     if !options.is_empty() {
-        if rng.chance(0.5) {
+        if mode == GoalMode::Synthetic || rng.chance(0.5) {
             let parts: Vec<String> = options.iter().map(|(n, v)| format!("{n}: {v}")).collect();
             s.push_str(" with ");
             s.push_str(&parts.join(", and "));
@@ -120,7 +150,7 @@ fn instruction(
 }
 
 /// All goals of a catalogue, shuffled with the fixed seed derived from `seed`.
-pub fn generate(catalogue: &Catalogue, seed: u64) -> Vec<Goal> {
+pub fn generate(catalogue: &Catalogue, seed: u64, mode: GoalMode) -> Vec<Goal> {
     let mut rng = Rng::new(seed ^ 0x474F_414C_5345_4544);
     let mut goals = Vec::new();
     for (pi, p) in catalogue.products.iter().enumerate() {
@@ -144,9 +174,11 @@ pub fn generate(catalogue: &Catalogue, seed: u64) -> Vec<Goal> {
                 &p.instruction_attributes,
                 &options,
                 &clause,
+                mode,
                 &mut rng,
             );
             goals.push(Goal {
+                mode,
                 product: pi,
                 instruction: text,
                 attributes: p.instruction_attributes.clone(),
@@ -172,17 +204,22 @@ pub enum Split {
     Eval,
     /// The rest.
     Train,
+    /// Every goal after the first 500: what verl-agent trains on (it evaluates on `test`).
+    VerlTrain,
 }
 
 impl Split {
-    pub const NAMES: &'static [&'static str] = &["test", "eval", "train"];
+    pub const NAMES: &'static [&'static str] = &["test", "eval", "train", "verl_train"];
 
     pub fn parse(s: &str) -> anyhow::Result<Split> {
         match s.trim().to_ascii_lowercase().as_str() {
             "test" => Ok(Split::Test),
             "eval" => Ok(Split::Eval),
             "train" => Ok(Split::Train),
-            other => anyhow::bail!("unknown WebShop split {other:?}; expected test, eval or train"),
+            "verl_train" => Ok(Split::VerlTrain),
+            other => anyhow::bail!(
+                "unknown WebShop split {other:?}; expected test, eval, train or verl_train"
+            ),
         }
     }
 
@@ -191,6 +228,7 @@ impl Split {
             Split::Test => "test",
             Split::Eval => "eval",
             Split::Train => "train",
+            Split::VerlTrain => "verl_train",
         }
     }
 
@@ -202,6 +240,7 @@ impl Split {
             Split::Test => 0..test_end,
             Split::Eval => test_end..eval_end,
             Split::Train => eval_end..n,
+            Split::VerlTrain => test_end..n,
         }
     }
 }

@@ -12,4 +12,4 @@ pub mod search;
 
 pub use catalogue::{Catalogue, Product};
 pub use game::{Shop, WebShop, DEFAULT_MAX_STEPS, DEFAULT_PRODUCTS};
-pub use goals::{Goal, Split};
+pub use goals::{Goal, GoalMode, Split};

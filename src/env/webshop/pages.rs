@@ -85,7 +85,9 @@ impl PageState {
     }
 
     fn page_slice(&self) -> &[usize] {
-        let start = ((self.page_no - 1) * PER_PAGE).min(self.results.len());
+        let start = (self.page_no - 1)
+            .saturating_mul(PER_PAGE)
+            .min(self.results.len());
         let end = (start + PER_PAGE).min(self.results.len());
         &self.results[start..end]
     }
@@ -94,14 +96,15 @@ impl PageState {
     pub fn click(&mut self, arg: &str, products: &[Product]) -> Click {
         let arg = arg.trim().to_lowercase();
         match self.page {
+            // The search page's `Search` button is listed but does nothing (only
+            // `search[...]` searches), as in the original.
             Page::Search | Page::Done => Click::NoOp,
             Page::Results => {
                 if arg == "back to search" {
                     self.back_to_search();
                 } else if arg == "next >" {
-                    if self.page_no * PER_PAGE < self.results.len() {
-                        self.page_no += 1;
-                    }
+                    // As in the original, past the last page comes an empty page.
+                    self.page_no += 1;
                 } else if arg == "< prev" && self.page_no > 1 {
                     self.page_no -= 1;
                 } else if let Some(&i) = self
@@ -186,6 +189,7 @@ impl PageState {
         match self.page {
             Page::Search => {
                 push(&mut body, "Search");
+                clickables.push("search".into());
                 return View {
                     body,
                     clickables,
@@ -234,7 +238,6 @@ impl PageState {
                             push(&mut body, name);
                             for v in values {
                                 push(&mut body, v);
-                                clickables.push(v.clone());
                             }
                         }
                         push(&mut body, &p.title);
@@ -243,6 +246,10 @@ impl PageState {
                         for b in ["Description", "Features", "Reviews", "Buy Now"] {
                             push(&mut body, b);
                             clickables.push(b.to_lowercase());
+                        }
+                        // The original lists buttons first and the option values last.
+                        for (_, values) in &p.options {
+                            clickables.extend(values.iter().cloned());
                         }
                     }
                     Page::Description => push(&mut body, &p.description),
@@ -261,4 +268,19 @@ impl PageState {
             search_bar: false,
         }
     }
+}
+
+/// The page text as verl-agent shows it to the model: every ` [SEP] `-separated part after
+/// the instruction wrapped in single quotes (`'Back to Search' [SEP] 'Page 1 ...'`).
+pub fn quoted(body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + 16);
+    for (i, part) in body.split(SEP).enumerate() {
+        if i > 0 {
+            out.push_str(SEP);
+        }
+        out.push('\'');
+        out.push_str(part);
+        out.push('\'');
+    }
+    out
 }

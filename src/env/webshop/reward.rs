@@ -4,42 +4,113 @@
 
 use super::catalogue::Product;
 use super::fuzzy::token_set_ratio_int;
-use super::goals::Goal;
+use super::goals::{Goal, GoalMode};
+use std::borrow::Cow;
 
-/// Colour words options are normalised to; the first one (in this order) that occurs in a
-/// value replaces it.
+/// Colour words options are normalised to: the original's list (102 words), in its order;
+/// the first one (in this order) that occurs in a value replaces it.
 pub const COLOR_SET: &[&str] = &[
     "alabaster",
     "apricot",
     "aqua",
     "ash",
+    "asphalt",
+    "azure",
+    "banana",
     "beige",
     "black",
     "blue",
     "blush",
+    "bordeaux",
+    "bronze",
     "brown",
     "burgundy",
     "camel",
+    "camo",
+    "caramel",
+    "champagne",
     "charcoal",
+    "cheetah",
+    "chestnut",
+    "chocolate",
+    "christmas",
+    "coffee",
+    "cognac",
+    "copper",
     "coral",
+    "cranberry",
     "cream",
+    "crystal",
+    "dark",
+    "denim",
+    "eggplant",
+    "elephant",
+    "espresso",
+    "fuchsia",
     "gold",
+    "granite",
+    "grape",
+    "graphite",
+    "grass",
     "gray",
     "green",
     "grey",
+    "heather",
+    "indigo",
     "ivory",
+    "ivy",
     "khaki",
     "lavender",
+    "lemon",
+    "leopard",
+    "light",
+    "lilac",
+    "lime",
+    "magenta",
+    "maroon",
+    "mauve",
+    "merlot",
+    "midnight",
+    "mint",
+    "mocha",
+    "multicolor",
+    "mushroom",
+    "mustard",
+    "natural",
     "navy",
+    "nude",
+    "olive",
     "orange",
+    "peach",
+    "pewter",
     "pink",
+    "plum",
     "purple",
+    "rainbow",
     "red",
     "rose",
+    "royal",
+    "rust",
+    "sand",
+    "sapphire",
+    "seashell",
     "silver",
+    "skull",
+    "slate",
+    "steel",
+    "stone",
+    "stonewash",
+    "sunflower",
     "tan",
+    "taupe",
     "teal",
+    "tiger",
+    "turquoise",
+    "violet",
+    "walnut",
+    "wheat",
     "white",
+    "wine",
     "yellow",
 ];
 
@@ -125,15 +196,30 @@ pub fn attributes_matched(product: &Product, goal: &Goal) -> usize {
         .count()
 }
 
-/// Number of goal option values matched by a selected value (token-set ratio > 85 after
-/// colour normalisation).
+/// What a goal option is compared as. Human goals list option values, colour-normalised.
+/// Synthetic goals hand the original its (name, value) pairs: its colour normalisation then
+/// only fires when the name or the value *is* a colour word, and otherwise the pair's text
+/// (`('size', 'large')`, which the fuzzy matcher reads as the tokens `size large`) is matched,
+/// so the option name joins the comparison.
+pub fn goal_option_text<'a>(name: &'a str, value: &'a str, mode: GoalMode) -> Cow<'a, str> {
+    match mode {
+        GoalMode::Human => Cow::Borrowed(normalize_color(value)),
+        GoalMode::Synthetic => match COLOR_SET.iter().find(|c| **c == name || **c == value) {
+            Some(c) => Cow::Borrowed(c),
+            None => Cow::Owned(format!("{name} {value}")),
+        },
+    }
+}
+
+/// Number of goal options matched by a selected value (token-set ratio > 85; selected values
+/// are colour-normalised).
 pub fn options_matched(selected: &[String], goal: &Goal) -> usize {
     let sel: Vec<&str> = selected.iter().map(|s| normalize_color(s)).collect();
     goal.options
         .iter()
-        .filter(|(_, g)| {
-            let g = normalize_color(g);
-            sel.iter().any(|p| token_set_ratio_int(p, g) > 85)
+        .filter(|(name, value)| {
+            let g = goal_option_text(name, value, goal.mode);
+            sel.iter().any(|p| token_set_ratio_int(p, &g) > 85)
         })
         .count()
 }

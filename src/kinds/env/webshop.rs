@@ -1,7 +1,7 @@
 //! `env.webshop`: the built-in WebShop (see `crate::env::webshop`).
 
 use super::{group_size_param, max_steps_param, seed_param};
-use crate::env::webshop::{Shop, Split, WebShop};
+use crate::env::webshop::{GoalMode, Shop, Split, WebShop};
 use crate::env::{Env, EnvFactory};
 use crate::kinds::roles::EnvShape;
 use crate::kinds::Build;
@@ -17,12 +17,14 @@ pub struct Config {
     pub seed: u64,
     pub max_steps: usize,
     pub group_size: usize,
+    pub goal_mode: String,
     pub products: usize,
 }
 
 impl StageConfig for Config {
     fn validate(&self) -> Result<(), Problem> {
         Split::parse(&self.split).map_err(|e| Problem::at("split", format!("{e:#}")))?;
+        GoalMode::parse(&self.goal_mode).map_err(|e| Problem::at("goal_mode", format!("{e:#}")))?;
         Ok(())
     }
 }
@@ -47,11 +49,17 @@ fn schema() -> StageSchema {
                 "split",
                 ParamType::Choice(Split::NAMES),
                 ParamDefault::str("test"),
-                "goal split: test (first 500), eval (next 1000) or train (the rest)",
+                "goal split: test (first 500), eval (next 1000), train (the rest), or verl_train (all after the first 500, verl-agent's training goals)",
             ),
             seed_param("seed of the catalogue and goals"),
             max_steps_param(15, "step limit of an episode"),
             group_size_param("rollouts per task (all reset to the same task)"),
+            ParamSpec::new(
+                "goal_mode",
+                ParamType::Choice(GoalMode::NAMES),
+                ParamDefault::str("synthetic"),
+                "goals as the original's human_goals switch makes them: synthetic (verl-agent's setting; options matched as (name, value) pairs) or human (option values matched after colour normalisation)",
+            ),
             ParamSpec::new(
                 "products",
                 ParamType::Int,
@@ -75,7 +83,7 @@ fn build(params: &Params) -> anyhow::Result<EnvFactory> {
     let c: Config = read(params)?;
     let split = Split::parse(&c.split)?;
     // Holding the shop here keeps its catalogue and index alive across rollouts.
-    let shop = Shop::shared(c.products, c.seed);
+    let shop = Shop::shared_with(c.products, c.seed, GoalMode::parse(&c.goal_mode)?);
     let max_steps = c.max_steps;
     Ok(EnvFactory::new(
         KIND.name,

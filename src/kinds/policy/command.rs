@@ -49,7 +49,7 @@ fn schema() -> StageSchema {
                 "prompts",
                 ParamType::Choice(&["auto", "alfworld", "webshop", "text"]),
                 ParamDefault::str("auto"),
-                "prompt wording: the env's (auto), or a fixed one",
+                "prompt wording: the env's (auto; for env.bridge, that of the environment it serves: ALFWorld, WebShop, else neutral), or a fixed one",
             ),
             ParamSpec::new(
                 "timeout_s",
@@ -66,9 +66,9 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
     let c: Config = read(params)?;
     let benchmark = match c.prompts.as_str() {
         "auto" => Benchmark::for_env(env_kind),
-        name => {
-            Benchmark::parse(name).ok_or_else(|| anyhow::anyhow!("unknown prompt set {name:?}"))?
-        }
+        name => Some(
+            Benchmark::parse(name).ok_or_else(|| anyhow::anyhow!("unknown prompt set {name:?}"))?,
+        ),
     };
     Ok(Box::new(CommandPolicy::start(
         &c.command,

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every method of a training pipeline on several seeds, one run at a time, then prints
+# the comparison (`proxmo report`). Runs whose metrics file exists are skipped, so an
+# interrupted comparison resumes where it stopped; a run in progress (its `.part` file
+# exists) is skipped too, so two of these can share the work (after an interruption, delete
+# the stale `.part` files).
+#
+#   scripts/compare.sh pipelines/train_alfworld.pipe runs/alfworld 1 8
+#   scripts/compare.sh pipelines/train_webshop.pipe  runs/webshop  1 8
+#
+# Methods: proxmo no_psc no_psa gigpo grpo (override with METHODS="..."); the binary is
+# $PROXMO, else target/release/proxmo (build it with `cargo build --release`).
+set -euo pipefail
+if [ $# -ne 4 ]; then
+    echo "usage: $0 PIPE OUT_DIR FIRST_SEED LAST_SEED" >&2
+    exit 2
+fi
+pipe=$1 out=$2 first=$3 last=$4
+bin=${PROXMO:-target/release/proxmo}
+methods=${METHODS:-proxmo no_psc no_psa gigpo grpo}
+mkdir -p "$out"
+for seed in $(seq "$first" "$last"); do
+    for m in $methods; do
+        file=$out/$m.$seed.metrics.jsonl
+        [ -s "$file" ] || [ -e "$file.part" ] && continue
+        echo "$(date +%T) $pipe $m seed $seed" >&2
+        "$bin" run "$pipe" --pipeline "$m" --set seed="$seed" \
+            --set "out_$m.path=$file.part" --quiet
+        mv "$file.part" "$file"
+    done
+done
+files=()
+for m in $methods; do
+    for seed in $(seq "$first" "$last"); do files+=("$out/$m.$seed.metrics.jsonl"); done
+done
+for f in "${files[@]}"; do [ -s "$f" ] || exit 0; done   # another worker is still running
+"$bin" report "${files[@]}"
