@@ -379,8 +379,10 @@ pub fn parse_outcome(r: &Map<String, Json>) -> std::result::Result<BridgeOutcome
         Some(v) => string_list(v).map_err(|e| format!("response field `admissible` {e}"))?,
         None => return Err("response field `admissible` is missing".into()),
     };
-    admissible.sort();
-    admissible.dedup();
+    // The adapter's order is the environment's (WebShop: page order): keep it, dropping
+    // repeats.
+    let mut seen = std::collections::HashSet::new();
+    admissible.retain(|a| seen.insert(a.clone()));
     let expert = match r.get("expert") {
         None | Some(Json::Null) => None,
         Some(v) => Some(string_list(v).map_err(|e| format!("response field `expert` {e}"))?),
