@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 /// Episode outcomes of a set of rollouts (a training batch or an evaluation).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EpisodeMetrics {
     pub episodes: usize,
     pub success_rate: f64,
@@ -22,6 +23,7 @@ pub struct EpisodeMetrics {
 
 /// What the advantage stage saw in a batch.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CreditMetrics {
     pub rows: usize,
     pub groups: usize,
@@ -92,33 +94,43 @@ impl BatchMetrics {
         out
     }
 
-    /// Reads a line written by `to_json`. Numbers it does not know are update metrics.
-    pub fn from_json(record: &Object) -> Result<BatchMetrics, serde_json::Error> {
-        let whole = serde_json::Value::Object(record.clone());
-        let credit: CreditMetrics = serde_json::from_value(whole.clone())?;
-        let episodes = match record.contains_key("episodes") {
-            true => Some(serde_json::from_value::<EpisodeMetrics>(whole)?),
+    /// Reads a line written by `to_json` (fields missing from it take their defaults). A
+    /// known field that is not a number (a `null` where a run diverged) is an error naming it.
+    pub fn from_json(record: &Object) -> Result<BatchMetrics, String> {
+        let credit_fields = crate::stage::config::field_names::<CreditMetrics>();
+        let episode_fields = crate::stage::config::field_names::<EpisodeMetrics>();
+        for (key, value) in record {
+            let name = key.strip_prefix("eval_").unwrap_or(key);
+            let numeric = credit_fields.contains(&key.as_str())
+                || (episode_fields.contains(&name) && name != "success_by_kind");
+            if numeric && !value.is_number() {
+                return Err(format!("`{key}` is {value}, not a number"));
+            }
+        }
+        let credit: CreditMetrics = parse(record.clone())?;
+        let has_any = |prefix: &str| {
+            episode_fields
+                .iter()
+                .any(|f| record.contains_key(&format!("{prefix}{f}")))
+        };
+        let episodes = match has_any("") {
+            true => Some(parse(record.clone())?),
             false => None,
         };
         let eval_fields: Object = record
             .iter()
             .filter_map(|(k, v)| Some((k.strip_prefix("eval_")?.to_string(), v.clone())))
             .collect();
-        let eval = match eval_fields.contains_key("episodes") {
-            true => Some(serde_json::from_value(serde_json::Value::Object(
-                eval_fields,
-            ))?),
+        let eval = match has_any("eval_") {
+            true => Some(parse(eval_fields)?),
             false => None,
         };
-        let known: Vec<&str> = [
-            crate::stage::config::field_names::<CreditMetrics>(),
-            crate::stage::config::field_names::<EpisodeMetrics>(),
-        ]
-        .concat();
         let update = record
             .iter()
             .filter(|(k, _)| k.as_str() != "iteration" && !k.starts_with("eval_"))
-            .filter(|(k, _)| !known.contains(&k.as_str()))
+            .filter(|(k, _)| {
+                !credit_fields.contains(&k.as_str()) && !episode_fields.contains(&k.as_str())
+            })
             .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
             .collect();
         Ok(BatchMetrics {
@@ -132,6 +144,11 @@ impl BatchMetrics {
             eval,
         })
     }
+}
+
+/// One part of a record, read from its fields.
+fn parse<T: serde::de::DeserializeOwned>(fields: Object) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -38,6 +38,21 @@ pub fn read_records(path: &Path) -> Result<Vec<Value>> {
         .collect()
 }
 
+/// Every record of a metrics file as the typed record the run wrote (`sink.metrics`).
+pub fn read_metrics(path: &Path) -> Result<Vec<crate::metrics::BatchMetrics>> {
+    read_records(path)?
+        .iter()
+        .enumerate()
+        .map(|(i, record)| {
+            let object = record.as_object().cloned().unwrap_or_default();
+            crate::metrics::BatchMetrics::from_json(&object).map_err(|why| {
+                crate::data::InvalidInput(format!("{}: record {}: {why}", path.display(), i + 1))
+                    .into()
+            })
+        })
+        .collect()
+}
+
 /// Reads the named metrics from a metrics file. The x value is a record's `iteration`, or
 /// its position when it has none.
 pub fn read_series(path: &Path, names: &[String]) -> Result<Vec<Series>> {

@@ -6,7 +6,7 @@
 
 use super::paired::{compare, Paired};
 use anyhow::Result;
-use serde_json::Value;
+
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
@@ -66,58 +66,56 @@ pub fn curve_mean(points: &[(f64, f64)]) -> f64 {
 }
 
 pub fn read_run(path: &Path) -> Result<RunResult> {
-    let records = super::read_records(path)?;
-    let evals: Vec<&Value> = records
-        .iter()
-        .filter(|r| r.get("eval_success_rate").is_some())
-        .collect();
-    let last = evals.last().copied();
-    let record = last.ok_or_else(|| {
-        crate::data::InvalidInput(format!(
-            "{} has no evaluation: run the pipeline with `eval_every` > 0",
-            path.display()
-        ))
-    })?;
-    // A missing or non-numeric figure would print as `NaN ± NaN`: refuse it by name.
-    let f = |k: &str| {
-        record
-            .get(k)
-            .and_then(Value::as_f64)
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| {
-                crate::data::InvalidInput(format!(
-                    "{}: the last evaluation has no number `{k}` (found {})",
-                    path.display(),
-                    record
-                        .get(k)
-                        .map_or("nothing".to_string(), |v| v.to_string())
-                ))
-            })
+    let records = super::read_metrics(path)?;
+    let last = records.iter().rev().find(|r| r.eval.is_some());
+    let (record, eval) = last
+        .and_then(|r| Some((r, r.eval.as_ref()?)))
+        .ok_or_else(|| {
+            crate::data::InvalidInput(format!(
+                "{} has no evaluation: run the pipeline with `eval_every` > 0",
+                path.display()
+            ))
+        })?;
+    // A non-finite figure would print as `NaN ± NaN`: refuse it by name.
+    let finite = |name: &str, x: f64| {
+        if x.is_finite() {
+            Ok(x)
+        } else {
+            Err(crate::data::InvalidInput(format!(
+                "{}: the last evaluation's `{name}` is {x}",
+                path.display()
+            )))
+        }
     };
-    let curve = super::points_of(&records, "eval_success_rate");
-    let weights = |k: &'static str| records.iter().filter_map(move |r| r.get(k)?.as_f64());
-    let psc_range = weights("psc_weight_min")
-        .reduce(f64::min)
-        .zip(weights("psc_weight_max").reduce(f64::max));
-    let (method, seed) = method_and_seed(path);
-    let by_kind = record
-        .get("eval_success_by_kind")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_f64().map(|v| (k.clone(), v)))
-                .collect()
+    let curve: Vec<(f64, f64)> = records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let x = r.iteration.unwrap_or(i) as f64;
+            let y = r.eval.as_ref()?.success_rate;
+            y.is_finite().then_some((x, y))
         })
-        .unwrap_or_default();
+        .collect();
+    let psc_range = records
+        .iter()
+        .map(|r| r.credit.psc_weight_min)
+        .reduce(f64::min)
+        .zip(
+            records
+                .iter()
+                .map(|r| r.credit.psc_weight_max)
+                .reduce(f64::max),
+        );
+    let (method, seed) = method_and_seed(path);
     Ok(RunResult {
         method,
         seed,
-        success: f("eval_success_rate")?,
+        success: finite("eval_success_rate", eval.success_rate)?,
         success_auc: curve_mean(&curve),
         psc_range,
-        score: f("eval_score")?,
-        by_kind,
-        iteration: record.get("iteration").and_then(Value::as_u64).unwrap_or(0),
+        score: finite("eval_score", eval.score)?,
+        by_kind: eval.success_by_kind.clone(),
+        iteration: record.iteration.unwrap_or(0) as u64,
     })
 }
 
