@@ -4,7 +4,8 @@ It is not a model: for every prompt it picks an admissible action listed in the 
 first one that is not `look`/`inventory`/`examine`, else the first, or a random one with
 `--random SEED`) and answers in the format the paper's prompts ask for,
 `<think>...</think><action>...</action>`. `--malformed-every N` breaks every N-th answer (no
-tags) so the projection's invalid path can be seen. Use it to check a pipeline end to end
+tags) so the projection's invalid path can be seen. `--log FILE` appends one line per
+`generate` request: the number of prompts and the temperature asked for (or none). Use it to check a pipeline end to end
 before plugging in a real model (see openai_policy.py).
 
     stage rollout = rollout.group { policy = policy.command { command = "python3 python/scripted_policy.py" } }
@@ -42,6 +43,7 @@ def main():
     args = sys.argv[1:]
     rng = random.Random(int(args[args.index("--random") + 1])) if "--random" in args else None
     malformed_every = int(args[args.index("--malformed-every") + 1]) if "--malformed-every" in args else 0
+    log = open(args[args.index("--log") + 1], "a") if "--log" in args else None
     count = 0
     for line in sys.stdin:
         if not line.strip():
@@ -56,6 +58,10 @@ def main():
         if op == "hello":
             reply = {"id": rid, "ok": True, "protocol": 1}
         elif op == "generate" and isinstance(request.get("prompts"), list):
+            if log is not None:
+                log.write(json.dumps({"prompts": len(request["prompts"]),
+                                      "temperature": request.get("temperature")}) + "\n")
+                log.flush()
             responses = []
             for prompt in request["prompts"]:
                 count += 1

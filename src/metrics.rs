@@ -49,6 +49,8 @@ pub struct BatchMetrics {
     pub update: BTreeMap<String, f64>,
     /// The evaluation after this batch, if one was due; written with an `eval_` prefix.
     pub eval: Option<EpisodeMetrics>,
+    /// Evaluations on further splits (`eval_splits`), by split; written `eval_<split>_`.
+    pub more_evals: BTreeMap<String, EpisodeMetrics>,
 }
 
 /// Names of the fields that hold wall-clock timings, which differ between identical runs.
@@ -91,6 +93,13 @@ impl BatchMetrics {
                     .map(|(k, v)| (format!("eval_{k}"), v)),
             );
         }
+        for (split, e) in &self.more_evals {
+            out.extend(
+                object_of(e)
+                    .into_iter()
+                    .map(|(k, v)| (format!("eval_{split}_{k}"), v)),
+            );
+        }
         out
     }
 
@@ -125,6 +134,22 @@ impl BatchMetrics {
             true => Some(parse(eval_fields)?),
             false => None,
         };
+        // `eval_<split>_episodes` marks an evaluation on a further split.
+        let mut more_evals = BTreeMap::new();
+        for key in record.keys() {
+            let Some(split) = key
+                .strip_prefix("eval_")
+                .and_then(|k| k.strip_suffix("_episodes"))
+            else {
+                continue;
+            };
+            let prefix = format!("eval_{split}_");
+            let fields: Object = record
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.clone())))
+                .collect();
+            more_evals.insert(split.to_string(), parse(fields)?);
+        }
         let update = record
             .iter()
             .filter(|(k, _)| k.as_str() != "iteration" && !k.starts_with("eval_"))
@@ -142,6 +167,7 @@ impl BatchMetrics {
             episodes,
             update,
             eval,
+            more_evals,
         })
     }
 }
@@ -175,11 +201,13 @@ mod tests {
             },
             episodes: Some(episodes.clone()),
             update: [("policy_entropy".to_string(), 1.5)].into_iter().collect(),
-            eval: Some(episodes),
+            eval: Some(episodes.clone()),
+            more_evals: [("valid_seen".to_string(), episodes)].into_iter().collect(),
         };
         let json = m.to_json();
         assert_eq!(json["eval_success_rate"], 0.25);
         assert_eq!(json["policy_entropy"], 1.5);
+        assert_eq!(json["eval_valid_seen_mean_steps"], 31.5);
         assert_eq!(BatchMetrics::from_json(&json).unwrap(), m);
     }
 }

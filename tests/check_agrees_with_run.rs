@@ -138,6 +138,11 @@ fn cases() -> Vec<(&'static str, &'static str, bool)> {
             false,
         ),
         (
+            "an unknown split among eval_splits",
+            "pipeline p { alf -> learner -> proxmo -> learn\n eval_every = 1\n eval_splits = [\"valid_seen\", \"nope\"] }",
+            false,
+        ),
+        (
             "a policy in the chain",
             "stage pol = policy.random { }\npipeline p { pol -> proxmo }",
             false,
@@ -191,4 +196,30 @@ fn check_and_run_agree_on_every_pipeline() {
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// `eval_splits` evaluates several splits after the same batch, each under its own prefix.
+#[test]
+fn several_evaluation_splits_are_reported_side_by_side() {
+    let dir = case_dir(999);
+    let text = "stage small = env.alfworld { split = \"train\", group_size = 2, max_steps = 3 }\n\
+         pipeline p { small -> learner -> proxmo -> learn -> metrics\n iterations = 1\n eval_every = 1\n \
+         eval_split = \"valid_unseen\"\n eval_splits = [\"valid_seen\"] }";
+    std::fs::write(dir.join("case.pipe"), format!("{}\n{text}\n", library())).unwrap();
+    let run = proxmo(&["run", "case.pipe", "--quiet"], &dir);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let line = std::fs::read_to_string(dir.join("metrics.jsonl")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(record["eval_episodes"], 134, "valid_unseen has 134 tasks");
+    assert_eq!(
+        record["eval_valid_seen_episodes"], 140,
+        "valid_seen has 140 tasks"
+    );
+    assert!(record["eval_valid_seen_success_rate"].is_number());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -139,3 +139,43 @@ fn a_model_process_that_answers_wrongly_is_an_error() {
         text(&out.stderr)
     );
 }
+
+/// Evaluations ask the model process for the evaluation temperature (0.4 by default, as the
+/// paper evaluates); training requests ask for none (the process's own sampling).
+#[test]
+fn evaluations_ask_for_the_evaluation_temperature() {
+    let dir = temp_dir("eval-temperature");
+    let log = dir.join("requests.jsonl");
+    let pipe = dir.join("p.pipe");
+    std::fs::write(
+        &pipe,
+        format!(
+            "stage env = env.alfworld {{ split = \"train\", group_size = 2, max_steps = 2 }}\n\
+             stage rollout = rollout.group {{ tasks = 2, policy = policy.command {{ command = \"python3 python/scripted_policy.py --log {}\", timeout_s = 30 }} }}\n\
+             stage credit = advantage.proxmo {{ }}\n\
+             pipeline p {{ env -> rollout -> credit\n eval_every = 1\n eval_split = \"valid_seen\" }}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_proxmo"))
+        .args(["run", pipe.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let requests: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Training: 2 tasks x 2 rollouts for 2 steps; evaluation: 140 valid_seen tasks once.
+    let (training, evaluation): (Vec<&Value>, Vec<&Value>) =
+        requests.iter().partition(|r| r["prompts"] == 4);
+    assert_eq!(training.len(), 2);
+    assert!(training.iter().all(|r| r["temperature"].is_null()));
+    assert!(!evaluation.is_empty());
+    assert!(
+        evaluation.iter().all(|r| r["temperature"] == 0.4),
+        "{evaluation:?}"
+    );
+}

@@ -20,6 +20,7 @@ pub struct Settings {
     pub iterations: usize,
     pub eval_every: usize,
     pub eval_split: String,
+    pub eval_splits: Vec<String>,
     pub checkpoint: String,
     pub max_batch_rows: usize,
 }
@@ -67,6 +68,12 @@ pub fn schema() -> StageSchema {
                 ParamType::Str,
                 ParamDefault::str(""),
                 "the env split evaluations use (empty: the env's own split)",
+            ),
+            ParamSpec::new(
+                "eval_splits",
+                ParamType::List(&ParamType::Str),
+                ParamDefault::strings(&[]),
+                "further splits evaluated with `eval_split`, each reported as eval_<split>_* (e.g. [\"valid_seen\"] besides valid_unseen)",
             ),
             ParamSpec::new(
                 "checkpoint",

@@ -6,7 +6,8 @@
 //!
 //! Protocol (one JSON object per line; `id` echoed):
 //! - `{"id": N, "op": "hello"}` -> `{"id": N, "ok": true, "protocol": 1}`
-//! - `{"id": N, "op": "generate", "prompts": ["...", ...]}` ->
+//! - `{"id": N, "op": "generate", "prompts": ["...", ...]}` (plus `"temperature": T` while
+//!   evaluating: the stage's `eval_temperature`, 0.4 by default, as the paper evaluates) ->
 //!   `{"id": N, "ok": true, "responses": ["...", ...]}` (one response per prompt, in order)
 //! - errors: `{"id": N, "ok": false, "error": {"type": "...", "message": "..."}}`
 //!
@@ -34,11 +35,19 @@ pub struct CommandPolicy {
     timeout: Duration,
     /// `None`: follow the environment a bridge serves (told by its first observation).
     benchmark: Option<Benchmark>,
+    /// Sent as `temperature` with every `generate` while evaluating.
+    eval_temperature: f64,
+    evaluating: bool,
 }
 
 impl CommandPolicy {
     /// Starts the process and checks it speaks the protocol.
-    pub fn start(command: &str, benchmark: Option<Benchmark>, timeout: Duration) -> Result<Self> {
+    pub fn start(
+        command: &str,
+        benchmark: Option<Benchmark>,
+        timeout: Duration,
+        eval_temperature: f64,
+    ) -> Result<Self> {
         // The transport's messages name the command already.
         let mut process = ChildProcess::spawn(command, ROLE)?;
         process.hello(&"policy.command, op `hello`", PROTOCOL_VERSION, timeout)?;
@@ -46,6 +55,8 @@ impl CommandPolicy {
             process: Mutex::new(process),
             timeout,
             benchmark,
+            eval_temperature,
+            evaluating: false,
         })
     }
 
@@ -62,6 +73,9 @@ impl CommandPolicy {
         let mut request = Map::new();
         request.insert("op".into(), json!("generate"));
         request.insert("prompts".into(), json!(prompts));
+        if self.evaluating {
+            request.insert("temperature".into(), json!(self.eval_temperature));
+        }
         let mut process = self
             .process
             .lock()
@@ -91,6 +105,10 @@ impl CommandPolicy {
 impl Policy for CommandPolicy {
     fn shows_history(&self) -> bool {
         true
+    }
+
+    fn set_evaluating(&mut self, evaluating: bool) {
+        self.evaluating = evaluating;
     }
 
     fn lockstep_width(&self) -> usize {

@@ -106,6 +106,10 @@ pub trait Policy: Send + Sync {
         bail!("this policy has no parameters to save")
     }
 
+    /// Switches between acting for training (`false`, the default) and for an evaluation
+    /// (`true`): a language model samples at its evaluation temperature there.
+    fn set_evaluating(&mut self, _evaluating: bool) {}
+
     /// Writes into directory `dir` everything a resumed run needs to go on exactly as an
     /// uninterrupted one would (weights, optimiser state). Stateless policies write nothing.
     fn save_state(&self, _dir: &std::path::Path) -> Result<()> {

@@ -259,9 +259,16 @@ fn check_settings(c: &mut Checker, settings: &Settings, producer: &Producer) {
 }
 
 fn check_eval_split(c: &mut Checker, settings: &Settings, env: &ResolvedStage) {
-    if settings.eval_split.is_empty() {
-        return;
+    if !settings.eval_split.is_empty() {
+        check_split(c, "eval_split", &settings.eval_split, env);
     }
+    for split in &settings.eval_splits {
+        check_split(c, "eval_splits", split, env);
+    }
+}
+
+/// `split` (written in setting `setting`) must be a split of `env`.
+fn check_split(c: &mut Checker, setting: &str, split: &str, env: &ResolvedStage) {
     let Some(Build::Env { split_param, .. }) = kind_of(env).map(|k| &k.build) else {
         return;
     };
@@ -271,24 +278,22 @@ fn check_eval_split(c: &mut Checker, settings: &Settings, env: &ResolvedStage) {
     let mut params = env.params.clone();
     params
         .0
-        .insert(param.to_string(), Value::Str(settings.eval_split.clone()));
+        .insert(param.to_string(), Value::Str(split.to_string()));
     let schema = kinds::schema(&env.kind);
     let choices = schema
         .as_ref()
         .and_then(|s| s.param(param))
         .map(|p| p.ty.describe());
     let in_choices = match schema.as_ref().and_then(|s| s.param(param)).map(|p| &p.ty) {
-        Some(crate::stage::ParamType::Choice(options)) => {
-            options.contains(&settings.eval_split.as_str())
-        }
+        Some(crate::stage::ParamType::Choice(options)) => options.contains(&split),
         _ => true,
     };
     if !in_choices || kinds::check(&env.kind, &params).is_err() {
         c.at(
-            c.setting_span("eval_split"),
+            c.setting_span(setting),
             format!(
-                "`eval_split = {:?}` is not a split of `{}` ({})",
-                settings.eval_split, env.name, env.kind
+                "`{setting}`: {split:?} is not a split of `{}` ({})",
+                env.name, env.kind
             ),
             choices.map(|ch| format!("its splits: {ch}")),
         );

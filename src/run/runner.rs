@@ -208,7 +208,8 @@ struct Trainer<'p> {
     plan: &'p Plan<'p>,
     env_kind: String,
     envs: EnvFactory,
-    eval_envs: Option<EnvFactory>,
+    /// The evaluation environments: `eval_split`'s first, then each of `eval_splits`.
+    eval_envs: Vec<(String, EnvFactory)>,
     tasks_per_batch: usize,
     n_tasks: usize,
     policy: Box<dyn Policy>,
@@ -276,8 +277,11 @@ impl<'p> Trainer<'p> {
         }
         // Built before training starts, so a broken evaluation split fails at once.
         let eval_envs = match plan.settings.eval_every {
-            0 => None,
-            _ => Some(eval_factory(plan, env)?),
+            0 => Vec::new(),
+            _ => std::iter::once(&plan.settings.eval_split)
+                .chain(&plan.settings.eval_splits)
+                .map(|split| Ok((split.clone(), eval_factory(env, split)?)))
+                .collect::<Result<_>>()?,
         };
         let mut policy = build_policy(policy, &env.kind)?;
         if let Some(state) = &resumed {
@@ -427,12 +431,11 @@ impl<'p> Trainer<'p> {
         let iterations = self.plan.settings.iterations;
         let every = self.plan.settings.eval_every;
         let due = every > 0 && ((iteration + 1) % every == 0 || iteration + 1 == iterations);
-        if let Some(eval_envs) = self.eval_envs.as_ref().filter(|_| due) {
-            let mut eval_rng =
-                Rng::new(self.plan.settings.seed ^ 0x6576_616c).fork(iteration as u64);
-            let eval = evaluate(eval_envs, self.policy.as_ref(), &mut eval_rng)?;
-            progress.say(&evaluation_line(iteration + 1, &eval));
-            metrics.eval = Some(eval);
+        if due {
+            self.policy.set_evaluating(true);
+            let evaluated = self.evaluate_all(iteration, &mut metrics, progress);
+            self.policy.set_evaluating(false);
+            evaluated?;
         }
         progress.say(&iteration_line(iterations, &self.env_kind, &metrics));
         let out = with_advantages(&rows, &adv);
@@ -443,6 +446,34 @@ impl<'p> Trainer<'p> {
     }
 }
 
+impl Trainer<'_> {
+    /// Evaluates the policy on every evaluation split; the first goes to `metrics.eval`.
+    fn evaluate_all(
+        &self,
+        iteration: usize,
+        metrics: &mut BatchMetrics,
+        progress: &mut dyn Progress,
+    ) -> Result<()> {
+        for (i, (split, envs)) in self.eval_envs.iter().enumerate() {
+            // The same stream for every split and batch of a seed: evaluations are comparable.
+            let mut rng = Rng::new(self.plan.settings.seed ^ 0x6576_616c).fork(iteration as u64);
+            let eval = evaluate(envs, self.policy.as_ref(), &mut rng)?;
+            let label = match split.as_str() {
+                "" => String::new(),
+                s => format!(" ({s})"),
+            };
+            progress.say(&format!("{}{label}", evaluation_line(iteration + 1, &eval)));
+            match i {
+                0 => metrics.eval = Some(eval),
+                _ => {
+                    metrics.more_evals.insert(split.clone(), eval);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 fn plan_checkpoint_dir(checkpoint: &Option<Checkpoint>) -> Result<&Path> {
     checkpoint
         .as_ref()
@@ -450,9 +481,9 @@ fn plan_checkpoint_dir(checkpoint: &Option<Checkpoint>) -> Result<&Path> {
         .context("the run has no checkpoint directory")
 }
 
-/// The environments evaluations play: the env stage on `eval_split` (empty: its own split).
-fn eval_factory(plan: &Plan, env: &ResolvedStage) -> Result<EnvFactory> {
-    let split = &plan.settings.eval_split;
+/// The environments an evaluation on `split` plays: the env stage on that split (empty:
+/// its own split).
+fn eval_factory(env: &ResolvedStage, split: &str) -> Result<EnvFactory> {
     let mut params = env.params.clone();
     if let (
         false,
@@ -462,13 +493,15 @@ fn eval_factory(plan: &Plan, env: &ResolvedStage) -> Result<EnvFactory> {
         }),
     ) = (split.is_empty(), kind_build(&env.kind))
     {
-        params.0.insert(p.to_string(), Value::Str(split.clone()));
+        params
+            .0
+            .insert(p.to_string(), Value::Str(split.to_string()));
     }
     let factory = build_env(env, &params)?;
     // Making one instance checks the split now rather than at the first evaluation.
     factory
         .make()
-        .with_context(|| format!("eval_split {split:?}"))?;
+        .with_context(|| format!("evaluation split {split:?}"))?;
     Ok(factory)
 }
 

@@ -18,6 +18,7 @@ pub struct Config {
     pub command: String,
     pub prompts: String,
     pub timeout_s: f64,
+    pub eval_temperature: f64,
 }
 
 impl StageConfig for Config {
@@ -58,6 +59,13 @@ fn schema() -> StageSchema {
                 "longest wait for one batch of responses (sending the prompts included)",
             )
             .range(Range::left_open(0.0, MAX_TIMEOUT_S)),
+            ParamSpec::new(
+                "eval_temperature",
+                ParamType::Float,
+                ParamDefault::float(0.4),
+                "sampling temperature asked for while evaluating (sent with each generate request)",
+            )
+            .range(Range::closed(0.0, 10.0)),
         ],
     }
 }
@@ -74,5 +82,6 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
         &c.command,
         benchmark,
         Duration::from_secs_f64(c.timeout_s),
+        c.eval_temperature,
     )?))
 }
