@@ -26,8 +26,7 @@
 //! ```
 //!
 //! From Rust: [`BridgeSpec::open`] starts one adapter and creates `n` [`BridgeEnv`]s in it;
-//! each implements [`Env`] (reset by task index, or [`BridgeEnv::reset_task`] by id), and
-//! [`BridgeEnv::step_many`] steps many instances in one `step_batch` round trip. The
+//! each implements [`Env`] (reset by task index, or [`BridgeEnv::reset_task`] by id). The
 //! adapter needs Python 3 and, per kind: `pip install textworld==1.7.0`; for ALFWorld also
 //! `pip install alfworld 'textworld[pddl]'` and `alfworld-download`; for WebShop a checkout
 //! set up as its README says.
@@ -42,7 +41,7 @@ pub use protocol::{
 };
 
 use super::{Env, StepOutcome};
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 use protocol::lock;
 use serde_json::{json, Value as Json};
 use std::fmt;
@@ -185,49 +184,6 @@ impl BridgeEnv {
         let outcome = out.outcome.clone();
         self.last = Some(out);
         outcome
-    }
-
-    /// Steps many instances: those sharing an adapter go in one `step_batch` round trip.
-    /// Result `i` belongs to `envs[i]`.
-    pub fn step_many(envs: &mut [BridgeEnv], actions: &[String]) -> Vec<Result<StepOutcome>> {
-        assert_eq!(envs.len(), actions.len(), "one action per env");
-        let mut results: Vec<Option<Result<StepOutcome>>> = (0..envs.len()).map(|_| None).collect();
-        let mut pending: Vec<usize> = Vec::new();
-        for (i, env) in envs.iter().enumerate() {
-            match env.check_can_step() {
-                Ok(()) => pending.push(i),
-                Err(e) => results[i] = Some(Err(e)),
-            }
-        }
-        while let Some(&first) = pending.first() {
-            let bridge = Arc::clone(&envs[first].bridge);
-            let (group, rest): (Vec<usize>, Vec<usize>) = pending
-                .iter()
-                .partition(|&&i| Arc::ptr_eq(&envs[i].bridge, &bridge));
-            pending = rest;
-            let steps: Vec<(u64, usize, &str)> = group
-                .iter()
-                .map(|&i| (envs[i].id, envs[i].steps + 1, actions[i].as_str()))
-                .collect();
-            let batch = lock(&bridge).step_batch(&steps);
-            match batch {
-                Ok(outs) => {
-                    for (&i, out) in group.iter().zip(outs) {
-                        results[i] = Some(out.map(|o| envs[i].finish_step(o)));
-                    }
-                }
-                Err(e) => {
-                    let message = format!("{e:#}");
-                    for &i in &group {
-                        results[i] = Some(Err(anyhow!("{message}")));
-                    }
-                }
-            }
-        }
-        results
-            .into_iter()
-            .map(|r| r.expect("every env has a result"))
-            .collect()
     }
 
     /// Closes the instance in the adapter (also done, best effort, on drop).

@@ -281,50 +281,6 @@ impl Bridge {
         parse_outcome(&response).map_err(|e| anyhow!("{site}: {e}"))
     }
 
-    /// Steps several instances in one round trip: `(env, step, action)` each. The outer error
-    /// is a failure of the whole request; inner errors are per instance.
-    pub fn step_batch(
-        &mut self,
-        steps: &[(u64, usize, &str)],
-    ) -> Result<Vec<Result<BridgeOutcome>>> {
-        let envs: Vec<String> = steps.iter().map(|s| s.0.to_string()).collect();
-        let label = format!("step_batch of envs [{}]", envs.join(", "));
-        let site = CallSite::op(&label);
-        let items: Vec<Json> = steps
-            .iter()
-            .map(|(env, _, action)| json!({"env": env, "action": action}))
-            .collect();
-        let response = self.call(
-            &site,
-            obj(&[("op", json!("step_batch")), ("steps", Json::Array(items))]),
-        )?;
-        let results = match response.get("results") {
-            Some(Json::Array(results)) if results.len() == steps.len() => results,
-            _ => bail!(
-                "{site}: response needs `results`, a list of {} objects",
-                steps.len()
-            ),
-        };
-        Ok(steps
-            .iter()
-            .zip(results)
-            .map(|(&(env, step, _), result)| {
-                let site = CallSite::env(env, Some(step), "step_batch");
-                match result {
-                    Json::Object(r) => match r.get("ok").and_then(Json::as_bool) {
-                        Some(true) => parse_outcome(r).map_err(|e| anyhow!("{site}: {e}")),
-                        Some(false) => Err(anyhow!(
-                            "{site}: the adapter refused the step: {}",
-                            crate::transport::error_text(r)
-                        )),
-                        None => Err(anyhow!("{site}: result without a boolean `ok`")),
-                    },
-                    _ => Err(anyhow!("{site}: result is not an object")),
-                }
-            })
-            .collect())
-    }
-
     /// Closes env instance `env` in the adapter.
     pub fn close(&mut self, env: u64) -> Result<()> {
         let site = CallSite::env(env, None, "close");
