@@ -5,6 +5,7 @@
 pub mod anchor_groups;
 pub mod backend;
 pub mod compute;
+pub mod cost;
 pub mod episode;
 pub mod estimator;
 pub mod psc;

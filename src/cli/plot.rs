@@ -23,6 +23,15 @@ pub struct PlotArgs {
 }
 
 pub fn run(args: PlotArgs) -> anyhow::Result<u8> {
+    if let Some(out) = &args.out {
+        if args.metrics.iter().any(|m| same_file(m, out)) {
+            console::errln(&format!(
+                "error: --out {} is one of the metrics files: the plot would replace its own input",
+                out.display()
+            ));
+            return Ok(EXIT_INVALID);
+        }
+    }
     // One entry per method, in the order its first file was given; each run's series.
     let mut methods: Vec<(String, Vec<Vec<crate::report::Series>>)> = Vec::new();
     for path in &args.metrics {
@@ -74,4 +83,19 @@ pub fn run(args: PlotArgs) -> anyhow::Result<u8> {
     crate::data::atomic::write_string(&out, &svg::chart(&title, &panels))?;
     console::outln(&format!("wrote {}", out.display()));
     Ok(EXIT_OK)
+}
+
+/// Whether two paths name the same file (compared by their absolute, normal forms, and by
+/// identity when both exist).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    let normal = |p: &std::path::Path| -> PathBuf {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .components()
+            .collect()
+    };
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => normal(a) == normal(b),
+    }
 }

@@ -356,6 +356,31 @@ mod tests {
         assert!(policy.update(&[&decision], &[], 1.0).is_err());
     }
 
+    /// A step that would overflow a weight is refused whole: the weights (and any file saved
+    /// from them afterwards) keep their last finite values.
+    #[test]
+    fn an_overflowing_step_is_refused_and_the_weights_kept() {
+        let mut policy = LinearPolicy::new(8, 1.0, vec![]).unwrap();
+        let s = seen(&["go to fridge 1", "take apple 1 from countertop 1"]);
+        let view = View {
+            task: "Your task is to: put a apple in fridge.",
+            seen: &s,
+            previous: None,
+            history: &[],
+        };
+        let mut decision = policy
+            .act(&view, &mut Rng::new(1))
+            .unwrap()
+            .decision
+            .unwrap();
+        decision.chosen = 0;
+        let before = policy.weights.clone();
+        let err = policy.update(&[&decision], &[1.7e308], 1e9).unwrap_err();
+        assert!(format!("{err:#}").contains("refused"), "{err:#}");
+        assert_eq!(policy.weights, before);
+        assert!(policy.weights.iter().all(|w| w.is_finite()));
+    }
+
     #[test]
     fn bad_settings_are_errors() {
         assert!(LinearPolicy::new(40, 1.0, vec![]).is_err());

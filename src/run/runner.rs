@@ -4,6 +4,7 @@
 use super::checkpoint::{Checkpoint, RunState};
 use super::plan::{Plan, Producer};
 use super::record::{credit_metrics, episode_metrics, evaluation_line, iteration_line};
+use crate::advantage::cost::estimated_step_cost;
 use crate::advantage::{compute, Advantages, BatchDiagnostics, Estimator};
 use crate::data::jsonl::{with_advantages, JsonlRows};
 use crate::env::EnvFactory;
@@ -127,6 +128,9 @@ pub fn run(plan: &Plan, options: RunOptions, progress: &mut dyn Progress) -> Res
     Ok(summary)
 }
 
+/// Estimated step-level times above this are announced before the computation starts.
+const COST_WORTH_SAYING_S: f64 = 5.0;
+
 /// Advantages for one batch, with the time they took.
 fn credit(
     plan: &Plan,
@@ -134,6 +138,14 @@ fn credit(
     rows: &JsonlRows,
     progress: &mut dyn Progress,
 ) -> Result<(Advantages, f64)> {
+    if let Some((pairs, seconds)) = estimated_step_cost(&rows.batch, estimator) {
+        if seconds > COST_WORTH_SAYING_S {
+            progress.say(&format!(
+                "{} ({}): the step level compares {pairs} pairs of rows in this batch, an estimated {seconds:.0} s (it grows with the square of the largest groups)",
+                plan.credit.name, plan.credit.kind
+            ));
+        }
+    }
     let t0 = Instant::now();
     let adv = compute(&rows.batch, estimator)?;
     let millis = t0.elapsed().as_secs_f64() * 1e3;
