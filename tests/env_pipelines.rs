@@ -360,7 +360,7 @@ fn a_bad_eval_split_fails_before_training() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.contains("eval_split = \"unseen\"")
+        err.contains("`eval_split`: \"unseen\" is not a split")
             && err.contains("--set:1:")
             && err.contains("valid_unseen")
             && !err.contains("iteration 1/"),

@@ -13,7 +13,7 @@ pub struct StagesArgs {
 }
 
 pub fn run(args: StagesArgs) -> anyhow::Result<u8> {
-    let schemas: Vec<StageSchema> = kinds::schemas()
+    let schemas: Vec<&StageSchema> = kinds::schemas()
         .into_iter()
         .filter(|k| args.filter.as_deref().map_or(true, |f| k.kind.contains(f)))
         .collect();
@@ -26,7 +26,7 @@ pub fn run(args: StagesArgs) -> anyhow::Result<u8> {
         describe_kind(&mut out, kind);
     }
     out.push_str("pipeline settings (inside `pipeline NAME { ... }`)\n");
-    for spec in kinds::settings::schema().params {
+    for spec in &kinds::settings::schema().params {
         describe_param(&mut out, &spec);
     }
     console::out(&out);

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// A stage after following its derivations, before its parameters are checked.
 #[derive(Debug, Clone)]
 struct Unchecked {
-    schema: StageSchema,
+    schema: &'static StageSchema,
     /// Parameters by name; a derived stage's own values replace its base's.
     params: BTreeMap<String, Param>,
 }
@@ -177,7 +177,7 @@ impl<'a> Resolver<'a> {
         Some(stage)
     }
 
-    fn kind(&mut self, name: &Ident) -> Option<StageSchema> {
+    fn kind(&mut self, name: &Ident) -> Option<&'static StageSchema> {
         if let Some(schema) = kinds::schema(&name.name) {
             return Some(schema);
         }
@@ -237,7 +237,7 @@ impl<'a> Resolver<'a> {
         owner_span: Span,
         needed: bool,
     ) -> Option<BTreeMap<String, Value>> {
-        let schema = &stage.schema;
+        let schema = stage.schema;
         let mut values = BTreeMap::new();
         let mut ok = true;
         for (name, param) in &stage.params {

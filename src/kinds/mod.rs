@@ -58,14 +58,15 @@ pub fn find(kind: &str) -> Option<&'static Kind> {
     table().iter().find(|k| k.name == kind)
 }
 
-/// Every kind's schema.
-pub fn schemas() -> Vec<StageSchema> {
-    table().iter().map(|k| (k.schema)()).collect()
+/// Every kind's schema, built once per process (a `.pipe` file may name thousands of stages).
+pub fn schemas() -> &'static [StageSchema] {
+    static SCHEMAS: std::sync::OnceLock<Vec<StageSchema>> = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(|| table().iter().map(|k| (k.schema)()).collect())
 }
 
 /// The schema of `kind`, if it exists.
-pub fn schema(kind: &str) -> Option<StageSchema> {
-    find(kind).map(|k| (k.schema)())
+pub fn schema(kind: &str) -> Option<&'static StageSchema> {
+    schemas().iter().find(|s| s.kind == kind)
 }
 
 /// `kind`'s parameters with its defaults filled in and `overrides` applied, for building

@@ -35,8 +35,13 @@ impl Settings {
     }
 }
 
-/// The settings' schema, checked by the DSL like a stage's.
-pub fn schema() -> StageSchema {
+/// The settings' schema, checked by the DSL like a stage's (built once per process).
+pub fn schema() -> &'static StageSchema {
+    static SCHEMA: std::sync::OnceLock<StageSchema> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(build_schema)
+}
+
+fn build_schema() -> StageSchema {
     StageSchema {
         kind: "pipeline",
         role: Role::Source,

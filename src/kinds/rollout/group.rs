@@ -25,11 +25,14 @@ stage_kind!("rollout.group", Config, Build::Rollout(build));
 
 /// `policy.random` with its defaults: what a rollout plays when no policy is given.
 fn default_policy() -> Value {
-    let params = crate::kinds::params_with_defaults("policy.random", &[])
+    // Straight from the kind's schema: this runs while the schema list is being built.
+    let random = crate::kinds::policy::random::KIND;
+    let params = (random.schema)()
+        .params_with(&[])
         .map(|p| p.0)
         .unwrap_or_default();
     Value::Stage(StageValue {
-        kind: "policy.random".into(),
+        kind: random.name.into(),
         params,
     })
 }
