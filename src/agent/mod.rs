@@ -1,6 +1,6 @@
 //! The agent wrapper ProxMO and GiGPO trained with (verl-agent's): the prompt an LLM sees at
-//! each step, and the projection of its free-text response onto an action (ENVS.md, "Shared
-//! agent wrapper").
+//! each step, and the projection of its free-text response onto an action
+//! (docs/environments.md, "The shared agent wrapper").
 
 pub mod projection;
 pub mod prompt;

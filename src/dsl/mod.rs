@@ -1,5 +1,6 @@
 //! The `.pipe` language: parse (pest, `grammar/pipe.pest`), follow imports, resolve stages and
-//! pipelines against the stage registry, and report every error with its place in the file.
+//! pipelines against the kind table (`crate::kinds`), and report every error with its place in
+//! the file.
 
 pub mod ast;
 pub mod check;

@@ -1,4 +1,5 @@
-//! `env.alfworld`: a native reproduction of ALFWorld's text games (ENVS.md, "ALFWorld").
+//! `env.alfworld`: a native reproduction of ALFWorld's text games (docs/environments.md,
+//! "ALFWorld").
 //!
 //! Seeded rooms (kitchen, living room, bedroom, bathroom) from 120 fixed floor plans, six task
 //! types with two templates each, the original command set and feedback texts, and splits

@@ -1,6 +1,6 @@
 //! A native WebShop: a seeded catalogue standing in for the scraped products, BM25 search,
 //! the original page flow and text observations, and the original purchase reward
-//! (shared/ENVS.md, "WebShop").
+//! (docs/environments.md, "WebShop").
 
 pub mod catalogue;
 pub mod fuzzy;
