@@ -48,7 +48,9 @@ pub fn table() -> &'static [Kind] {
         policy::random::KIND,
         policy::linear::KIND,
         policy::command::KIND,
+        policy::lm::KIND,
         update::pg::KIND,
+        update::ppo::KIND,
     ];
     TABLE
 }

@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod linear;
+pub mod lm;
 pub mod policy;
 
 use crate::batch::RowInput;
