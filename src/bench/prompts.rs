@@ -6,8 +6,8 @@
 use crate::agent::prompt::{build, task_statement, Benchmark, PromptInput};
 use crate::kinds::env::build_env;
 use crate::kinds::params_with_defaults;
-use crate::stage::Value;
 use crate::rng::Rng;
+use crate::stage::Value;
 use anyhow::Result;
 
 /// Up to `count` prompts of `kind` (`env.alfworld` or `env.webshop`) on `split`, from

@@ -54,8 +54,10 @@ impl StageConfig for Config {
             ));
         }
         if !Path::new(&self.worker).is_file() {
-            return Err(Problem::at("worker", format!("{:?} is not a file", self.worker))
-                .help("the model worker is python/proxmo_worker.py in the repository"));
+            return Err(
+                Problem::at("worker", format!("{:?} is not a file", self.worker))
+                    .help("the model worker is python/proxmo_worker.py in the repository"),
+            );
         }
         if self.python.trim().is_empty() {
             return Err(Problem::at("python", "is empty"));
@@ -156,7 +158,9 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
     let c: Config = read(params)?;
     let benchmark = match c.prompts.as_str() {
         "auto" => Benchmark::for_env(env_kind),
-        name => Benchmark::parse(name).ok_or_else(|| invalid(format!("unknown prompt set {name:?}")))?,
+        name => {
+            Benchmark::parse(name).ok_or_else(|| invalid(format!("unknown prompt set {name:?}")))?
+        }
     };
     let model = Path::new(&c.model);
     // The tokenizer first: a directory that is not a model fails before Python starts.

@@ -41,10 +41,19 @@ pub fn train_on_rollouts(
     let extra = [
         ("micro_batches", packed.micro_batches.len() as f64),
         ("padding_share", packed.padding_share),
-        ("response_length_mean", lengths.iter().sum::<usize>() as f64 / n_rows as f64),
-        ("response_length_max", lengths.iter().copied().max().unwrap_or(0) as f64),
+        (
+            "response_length_mean",
+            lengths.iter().sum::<usize>() as f64 / n_rows as f64,
+        ),
+        (
+            "response_length_max",
+            lengths.iter().copied().max().unwrap_or(0) as f64,
+        ),
         ("truncated_prompts", truncated as f64),
-        ("invalid_action_share", invalid as f64 / played.rows.len().max(1) as f64),
+        (
+            "invalid_action_share",
+            invalid as f64 / played.rows.len().max(1) as f64,
+        ),
     ];
     metrics.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
     Ok(metrics)

@@ -146,8 +146,8 @@ impl Worker {
 }
 
 fn path_text(dir: &Path) -> Result<String> {
-    let absolute = std::path::absolute(dir)
-        .with_context(|| format!("cannot resolve {}", dir.display()))?;
+    let absolute =
+        std::path::absolute(dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
     absolute
         .to_str()
         .map(str::to_string)
