@@ -51,6 +51,7 @@ pub fn table() -> &'static [Kind] {
         policy::lm::KIND,
         update::pg::KIND,
         update::ppo::KIND,
+        update::sft::KIND,
     ];
     TABLE
 }

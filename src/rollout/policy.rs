@@ -19,6 +19,8 @@ pub struct View<'a> {
     /// Every (anchor observation, action) pair of the episode so far, oldest first; empty
     /// unless the policy `shows_history`.
     pub history: &'a [(String, String)],
+    /// The environment's expert action now; filled only for policies that `follow_expert`.
+    pub expert: Option<&'a str>,
 }
 
 /// One rollout asking for its next action: what it sees and its own random stream.
@@ -114,6 +116,11 @@ pub trait Policy: Send + Sync {
 
     /// Whether `View::history` must be kept (it costs a copy of every observation).
     fn shows_history(&self) -> bool {
+        false
+    }
+
+    /// Whether `View::expert` must be filled (asking the expert costs a plan per step).
+    fn follow_expert(&self) -> bool {
         false
     }
 

@@ -44,6 +44,7 @@ pub struct Config {
     pub clip_ratio_c: f64,
     pub grad_clip: f64,
     pub lora_rank: i64,
+    pub teacher: String,
 }
 
 impl StageConfig for Config {
@@ -123,6 +124,12 @@ fn schema() -> StageSchema {
             float("clip_ratio_c", 3.0, Range::above(1.0), "dual clip for negative advantages"),
             float("grad_clip", 1.0, Range::above(0.0), "gradient norm clipping"),
             int("lora_rank", 0, Range::closed(0.0, 4096.0), "> 0: train LoRA adapters of this rank (needs peft)"),
+            ParamSpec::new(
+                "teacher",
+                ParamType::Choice(&["none", "expert"]),
+                ParamDefault::str("none"),
+                "expert: act with the environment's expert and record its actions as this model's tokens (demonstrations for update.sft)",
+            ),
         ],
     }
 }
@@ -178,7 +185,9 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
         max_new_tokens: c.max_new_tokens as usize,
         max_prompt_tokens: c.max_prompt_tokens as usize,
     };
-    Ok(Box::new(LmPolicy::new(
-        worker, encoder, benchmark, sampling,
-    )))
+    let policy = LmPolicy::new(worker, encoder, benchmark, sampling);
+    Ok(Box::new(match c.teacher.as_str() {
+        "expert" => policy.as_teacher(),
+        _ => policy,
+    }))
 }

@@ -4,6 +4,10 @@
 //! prompts' ids in one `generate`, decodes each sampled response only to project it onto an
 //! action (`agent::projection`), and keeps the exact prompt ids, response ids and log-probs
 //! with the row, so training sees the tokens that were sampled.
+//!
+//! As a teacher (`teacher = "expert"`) it acts with the environment's expert instead, and
+//! records the expert's action written in the answer format and tokenised with the model's
+//! tokenizer (an EOS appended, so the model learns to stop): demonstrations for `update.sft`.
 
 pub mod pack;
 pub mod train;
@@ -37,6 +41,8 @@ pub struct LmPolicy {
     benchmark: Benchmark,
     sampling: LmSampling,
     evaluating: bool,
+    /// Acts with the environment's expert, recording demonstrations.
+    teacher: bool,
 }
 
 /// The directory inside a checkpoint's policy state that holds the worker's save.
@@ -55,7 +61,61 @@ impl LmPolicy {
             benchmark,
             sampling,
             evaluating: false,
+            teacher: false,
         }
+    }
+
+    /// The same policy acting as the environment's expert (see the module's docs).
+    pub fn as_teacher(mut self) -> LmPolicy {
+        self.teacher = true;
+        self
+    }
+
+    /// The expert's action in the answer format, tokenised as the model would write it.
+    fn demonstrate(&self, request: &Request) -> Result<Choice> {
+        let action = request.view.expert.ok_or_else(|| {
+            anyhow!("policy.lm: teacher = \"expert\" needs an environment with an expert (env.alfworld)")
+        })?;
+        let prompt = for_step(
+            self.benchmark,
+            request.view.task,
+            request.view.history,
+            request.view.seen,
+        );
+        let encoded = self
+            .encoder
+            .encode_user(&prompt, self.sampling.max_prompt_tokens)?;
+        let response = demonstration(action);
+        let mut ids = self.encoder.tokenizer.encode(&response)?;
+        ids.extend(self.eos()?);
+        Ok(Choice {
+            action: action.to_string(),
+            valid: true,
+            decision: None,
+            transcript: Some(Transcript {
+                prompt,
+                response,
+                tokens: Some(TokenRecord {
+                    prompt: encoded.ids,
+                    response: ids,
+                    // Not sampled: nothing to take a PPO ratio to.
+                    logprobs: Vec::new(),
+                    truncated: encoded.truncated,
+                }),
+            }),
+        })
+    }
+
+    /// The id that ends a response, as the worker reported it.
+    fn eos(&self) -> Result<Option<u32>> {
+        let worker = self.worker()?;
+        Ok(worker
+            .facts
+            .get("eos_ids")
+            .and_then(|v| v.as_array())
+            .and_then(|ids| ids.first())
+            .and_then(|id| id.as_u64())
+            .and_then(|id| u32::try_from(id).ok()))
     }
 
     fn worker(&self) -> Result<std::sync::MutexGuard<'_, Worker>> {
@@ -63,6 +123,11 @@ impl LmPolicy {
             .lock()
             .map_err(|_| anyhow!("policy.lm: an earlier call to the model worker panicked"))
     }
+}
+
+/// A response in the paper's answer format that takes `action`.
+pub fn demonstration(action: &str) -> String {
+    format!("<think>The expert's next step.</think><action>{action}</action>")
 }
 
 /// One seed for a batched `generate`, drawn from every rollout's own stream, so the draw
@@ -88,7 +153,14 @@ impl Policy for LmPolicy {
         Ok(self.act_batch(&mut one)?.remove(0))
     }
 
+    fn follow_expert(&self) -> bool {
+        self.teacher
+    }
+
     fn act_batch(&self, requests: &mut [Request]) -> Result<Vec<Choice>> {
+        if self.teacher {
+            return requests.iter().map(|r| self.demonstrate(r)).collect();
+        }
         let s = &self.sampling;
         let prompts: Vec<String> = requests
             .iter()

@@ -32,6 +32,18 @@ pub fn train_on_rollouts(
         }
         bail!("this update trains a language model (policy.lm): the rollout's policy recorded no tokens");
     }
+    if loss == TokenLoss::Ppo {
+        if let Some(r) = rows
+            .iter()
+            .find(|r| r.tokens.logprobs.len() != r.tokens.response.len())
+        {
+            bail!(
+                "update.ppo needs sampled responses with their log-probs; a row has {} response tokens and {} log-probs (demonstrations train with update.sft)",
+                r.tokens.response.len(),
+                r.tokens.logprobs.len()
+            );
+        }
+    }
     let lengths: Vec<usize> = rows.iter().map(|r| r.tokens.response.len()).collect();
     let truncated = rows.iter().filter(|r| r.tokens.truncated > 0).count();
     let invalid = played.rows.iter().filter(|r| !r.valid).count();
