@@ -221,3 +221,58 @@ fn a_missing_model_directory_is_refused_at_check() {
         "{text}"
     );
 }
+
+#[test]
+fn sft_on_expert_demonstrations_saves_a_model_ppo_starts_from() {
+    let Some(model) = model_or_skip() else { return };
+    let dir = scratch("sft");
+    std::fs::create_dir_all(dir.join("models")).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_proxmo"));
+    cmd.current_dir(&dir)
+        .arg("run")
+        .arg(repo().join("pipelines/alfworld_lm.pipe"))
+        .args([
+            "--pipeline",
+            "sft",
+            "--set",
+            "iterations=2",
+            "--set",
+            "demos.tasks=2",
+        ])
+        .args(["--set", &format!("lm.model={}", model.display())])
+        .args(["--set", &format!("lm.python={}", python())])
+        .args(["--set", "lm.lr=0.001"])
+        .args([
+            "--set",
+            &format!(
+                "lm.worker={}",
+                repo().join("python/proxmo_worker.py").display()
+            ),
+        ]);
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let m: Vec<Map<String, Value>> =
+        std::fs::read_to_string(dir.join("alfworld_lm.sft.metrics.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    assert_eq!(m.len(), 2);
+    // The expert's actions, in the answer format: every row valid, episodes won.
+    for row in &m {
+        assert_eq!(row["invalid_action_share"].as_f64(), Some(0.0));
+        assert!(row["success_rate"].as_f64().unwrap() > 0.0, "{row:?}");
+    }
+    // Cross-entropy on the demonstrations goes down.
+    assert!(m[1]["loss"].as_f64() < m[0]["loss"].as_f64(), "{m:?}");
+    // The saved directory is a model policy.lm starts from.
+    let saved = dir.join("models/tiny-sft");
+    assert!(saved.join("model.safetensors").is_file());
+    let (code, out) = run(
+        &dir,
+        &saved,
+        &["--set", "iterations=1", "--set", "eval_every=0"],
+    );
+    assert_eq!(code, 0, "{out}");
+}
