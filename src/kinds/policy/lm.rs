@@ -93,7 +93,7 @@ fn schema() -> StageSchema {
                 ParamDefault::Required,
                 "model directory (config.json, model.safetensors, tokenizer.json, chat template)",
             ),
-            text("python", "python3", "the Python interpreter that runs the worker (with torch and transformers)"),
+            text("python", "python3", "the command that runs the worker script, split into words like a shell's (a Python with torch and transformers, or e.g. \"torchrun --nproc_per_node 8\")"),
             text("worker", "python/proxmo_worker.py", "the model worker script"),
             text("device", "cpu", "torch device: cpu, cuda, cuda:N or auto"),
             ParamSpec::new(
@@ -134,10 +134,10 @@ fn schema() -> StageSchema {
     }
 }
 
-/// The command line that starts the worker: each word quoted, as the transport splits it.
+/// The command line that starts the worker: the user's `python` command as written, then
+/// the script's path quoted as one word (the transport splits it: docs/transport.md).
 fn worker_command(python: &str, worker: &str) -> String {
-    let quote = |w: &str| format!("'{}'", w.replace('\'', r"'\''"));
-    format!("{} {}", quote(python), quote(worker))
+    format!("{python} '{}'", worker.replace('\'', r"'\''"))
 }
 
 fn hello_settings(c: &Config) -> Map<String, Json> {

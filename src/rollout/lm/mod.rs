@@ -74,7 +74,7 @@ impl LmPolicy {
     /// The expert's action in the answer format, tokenised as the model would write it.
     fn demonstrate(&self, request: &Request) -> Result<Choice> {
         let action = request.view.expert.ok_or_else(|| {
-            anyhow!("policy.lm: teacher = \"expert\" needs an environment with an expert (env.alfworld)")
+            anyhow!("policy.lm: teacher = \"expert\" needs an environment with an expert in the current state (env.alfworld, env.webshop, or an env.bridge adapter that sends `expert`)")
         })?;
         let prompt = for_step(
             self.benchmark,
