@@ -11,7 +11,9 @@ fn play(env: &mut dyn Env, task: usize, max_steps: usize) -> (bool, f64, usize) 
     let mut seen = env.reset(task).unwrap();
     let mut steps = 0;
     while !seen.done && steps < max_steps {
-        let action = env.expert_action().expect("an expert action before the end");
+        let action = env
+            .expert_action()
+            .expect("an expert action before the end");
         seen = env.step(&action).unwrap();
         steps += 1;
     }

@@ -8,6 +8,7 @@
 //! As a teacher (`teacher = "expert"`) it acts with the environment's expert instead, and
 //! records the expert's action written in the answer format and tokenised with the model's
 //! tokenizer (an EOS appended, so the model learns to stop): demonstrations for `update.sft`.
+//! Evaluations play the model itself, so a warm start's run reports what the model learnt.
 
 pub mod pack;
 pub mod train;
@@ -154,11 +155,11 @@ impl Policy for LmPolicy {
     }
 
     fn follow_expert(&self) -> bool {
-        self.teacher
+        self.teacher && !self.evaluating
     }
 
     fn act_batch(&self, requests: &mut [Request]) -> Result<Vec<Choice>> {
-        if self.teacher {
+        if self.follow_expert() {
             return requests.iter().map(|r| self.demonstrate(r)).collect();
         }
         let s = &self.sampling;
