@@ -13,7 +13,7 @@ use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema,
 };
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -50,7 +50,7 @@ fn schema() -> StageSchema {
                 "save",
                 ParamType::Str,
                 ParamDefault::str(""),
-                "write the model directory here after every step, atomically (its parent must exist; empty: never)",
+                "write the model directory here after every step, atomically (empty: never)",
             ),
         ],
     }
@@ -84,6 +84,11 @@ impl Update for Sft {
             self.micro_batch_tokens,
         )?;
         if let Some(dir) = &self.save {
+            // The worker writes beside `dir` and renames: its parent must exist.
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("update.sft: cannot create {}", parent.display()))?;
+            }
             policy.save(dir)?;
         }
         Ok(metrics)
