@@ -13,6 +13,7 @@ const LAYERS: &[&[&str]] = &[
         "transport",
         "env",
         "agent",
+        "lm",
         "data",
         "metrics",
         "synthetic",
