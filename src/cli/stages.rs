@@ -14,7 +14,7 @@ pub struct StagesArgs {
 
 pub fn run(args: StagesArgs) -> anyhow::Result<u8> {
     let schemas: Vec<&StageSchema> = kinds::schemas()
-        .into_iter()
+        .iter()
         .filter(|k| args.filter.as_deref().map_or(true, |f| k.kind.contains(f)))
         .collect();
     if schemas.is_empty() {
@@ -27,7 +27,7 @@ pub fn run(args: StagesArgs) -> anyhow::Result<u8> {
     }
     out.push_str("pipeline settings (inside `pipeline NAME { ... }`)\n");
     for spec in &kinds::settings::schema().params {
-        describe_param(&mut out, &spec);
+        describe_param(&mut out, spec);
     }
     console::out(&out);
     Ok(EXIT_OK)

@@ -46,6 +46,11 @@ pub trait Env: Send {
     fn task_kind(&self, _task: usize) -> Option<String> {
         None
     }
+    /// The action the environment's expert would take now (for demonstrations), where it has
+    /// one.
+    fn expert_action(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Makes instances of one configured environment: every rollout gets its own.

@@ -48,7 +48,10 @@ pub fn table() -> &'static [Kind] {
         policy::random::KIND,
         policy::linear::KIND,
         policy::command::KIND,
+        policy::lm::KIND,
         update::pg::KIND,
+        update::ppo::KIND,
+        update::sft::KIND,
     ];
     TABLE
 }

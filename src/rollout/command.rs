@@ -137,7 +137,11 @@ impl Policy for CommandPolicy {
                     action: projected.action,
                     valid: projected.valid,
                     decision: None,
-                    transcript: Some(Transcript { prompt, response }),
+                    transcript: Some(Transcript {
+                        prompt,
+                        response,
+                        tokens: None,
+                    }),
                 }
             })
             .collect())

@@ -315,6 +315,7 @@ mod tests {
             seen: &s,
             previous: None,
             history: &[],
+            expert: None,
         };
         let mask = (1 << 16) - 1;
         let take_apple = features(&view, "take apple 1 from countertop 1", mask);
@@ -336,6 +337,7 @@ mod tests {
             seen: &s,
             previous: None,
             history: &[],
+            expert: None,
         };
         let mut rng = Rng::new(3);
         let choice = policy.act(&view, &mut rng).unwrap();
@@ -367,6 +369,7 @@ mod tests {
             seen: &s,
             previous: None,
             history: &[],
+            expert: None,
         };
         let mut decision = policy
             .act(&view, &mut Rng::new(1))

@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod linear;
+pub mod lm;
 pub mod policy;
 
 use crate::batch::RowInput;
@@ -85,6 +86,8 @@ struct Slot {
     /// (anchor, action) of every step so far, kept only for policies that show history.
     history: Vec<(String, String)>,
     previous: Option<String>,
+    /// The expert's action in the current state, kept only for policies that follow it.
+    expert: Option<String>,
     rows: Vec<RowInput>,
     decisions: Vec<Option<Decision>>,
     transcripts: Vec<Option<Transcript>>,
@@ -141,16 +144,23 @@ fn play_wave(
                 seen,
                 history: Vec::new(),
                 previous: None,
+                expert: None,
                 rows: Vec::new(),
                 decisions: Vec::new(),
                 transcripts: Vec::new(),
             })
         })
         .collect::<Result<_>>()?;
+    let follow_expert = policy.follow_expert();
     loop {
         let mut active: Vec<&mut Slot> = slots.iter_mut().filter(|s| !s.seen.done).collect();
         if active.is_empty() {
             break;
+        }
+        if follow_expert {
+            active
+                .par_iter_mut()
+                .for_each(|s| s.expert = s.env.expert_action());
         }
         let choices = {
             let mut requests: Vec<Request> = active
@@ -161,6 +171,7 @@ fn play_wave(
                         seen: &s.seen,
                         previous: s.previous.as_deref(),
                         history: &s.history,
+                        expert: s.expert.as_deref(),
                     },
                     rng: &mut s.rng,
                 })

@@ -19,6 +19,8 @@ pub struct View<'a> {
     /// Every (anchor observation, action) pair of the episode so far, oldest first; empty
     /// unless the policy `shows_history`.
     pub history: &'a [(String, String)],
+    /// The environment's expert action now; filled only for policies that `follow_expert`.
+    pub expert: Option<&'a str>,
 }
 
 /// One rollout asking for its next action: what it sees and its own random stream.
@@ -64,6 +66,37 @@ impl Choice {
 pub struct Transcript {
     pub prompt: String,
     pub response: String,
+    /// The exact token ids a language model saw and sampled, for training it (never
+    /// re-tokenised from the text).
+    pub tokens: Option<TokenRecord>,
+}
+
+/// The tokens of one language-model step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    /// The prompt as sent: chat template applied, tokenised, left-truncated.
+    pub prompt: Vec<u32>,
+    /// The sampled response ids (an ending EOS included).
+    pub response: Vec<u32>,
+    /// The policy's log-probability of each response token when it was sampled.
+    pub logprobs: Vec<f64>,
+    /// Prompt tokens cut from the front to fit the budget.
+    pub truncated: usize,
+}
+
+/// One row of a token-level training request: a prompt, its response, and how to weigh it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainRow<'a> {
+    pub tokens: &'a TokenRecord,
+    /// The row's advantage, broadcast to each of its response tokens (unused by SFT).
+    pub advantage: f64,
+}
+
+/// Which loss a token-level training step minimises (docs/worker-protocol.md, `train`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenLoss {
+    Ppo,
+    Sft,
 }
 
 /// How one update went.
@@ -83,6 +116,11 @@ pub trait Policy: Send + Sync {
 
     /// Whether `View::history` must be kept (it costs a copy of every observation).
     fn shows_history(&self) -> bool {
+        false
+    }
+
+    /// Whether `View::expert` must be filled (asking the expert costs a plan per step).
+    fn follow_expert(&self) -> bool {
         false
     }
 
@@ -119,6 +157,16 @@ pub trait Policy: Send + Sync {
     /// Restores what `save_state` wrote.
     fn load_state(&mut self, _dir: &std::path::Path) -> Result<()> {
         Ok(())
+    }
+
+    /// One optimiser step of a language model on `micro_batches` of token rows; returns the
+    /// step's metrics.
+    fn train_tokens(
+        &mut self,
+        _loss: TokenLoss,
+        _micro_batches: &[Vec<TrainRow>],
+    ) -> Result<std::collections::BTreeMap<String, f64>> {
+        bail!("this policy is not a language model: it cannot train on tokens")
     }
 
     /// One policy-gradient step on `decisions` weighted by their `advantages`.

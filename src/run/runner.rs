@@ -411,7 +411,7 @@ impl<'p> Trainer<'p> {
         let t0 = Instant::now();
         let tasks = sample_tasks(self.n_tasks, self.tasks_per_batch, rng);
         let envs = &self.envs;
-        let mut played = collect(
+        let played = collect(
             &|| envs.make(),
             &tasks,
             envs.group_size,
@@ -421,7 +421,8 @@ impl<'p> Trainer<'p> {
         let play_seconds = t0.elapsed().as_secs_f64();
         let mut tag = Map::new();
         tag.insert("iteration".into(), Json::from(iteration));
-        let mut rows = JsonlRows::from_inputs(std::mem::take(&mut played.rows), &tag)?;
+        // Cloned, not taken: updates read the rows too (their `valid` flags, say).
+        let mut rows = JsonlRows::from_inputs(played.rows.clone(), &tag)?;
         // A language model's prompt and response go out with their row, for trainers that
         // compute log-probabilities themselves.
         for (obj, t) in rows.objects.iter_mut().zip(&played.transcripts) {

@@ -35,6 +35,10 @@ struct Episode {
     won: bool,
     /// The admissible (command, action) pairs of the current state, sorted by command.
     cands: Vec<(String, Action)>,
+    /// The task's expert plan, and how much of it the episode has followed (`None` once it
+    /// strayed): the expert's next command while on the plan.
+    plan: Vec<String>,
+    on_plan: Option<usize>,
 }
 
 /// The ALFWorld environment: one episode at a time over the tasks of one split.
@@ -127,6 +131,18 @@ impl Env for AlfWorld {
         self.types.get(task).map(|t| t.name().to_string())
     }
 
+    /// The next command of the task's plan while the episode follows it; after a detour,
+    /// the planner's first command from the current state, where it finds a plan (it plans
+    /// with empty hands only).
+    fn expert_action(&self) -> Option<String> {
+        let e = self.episode.as_ref().filter(|e| !e.done)?;
+        if let Some(k) = e.on_plan {
+            return e.plan.get(k).cloned();
+        }
+        let plan = planner::plan(&e.world, &e.goal)?;
+        plan.first().map(|&a| game::command(&e.world, a))
+    }
+
     fn reset(&mut self, task: usize) -> Result<StepOutcome> {
         let t = self.task(task)?;
         let obs = text::reset_text(&t.world, &t.text);
@@ -140,6 +156,8 @@ impl Env for AlfWorld {
             done: false,
             won: false,
             cands,
+            plan: t.plan,
+            on_plan: Some(0),
         });
         Ok(self.outcome(obs, 0.0))
     }
@@ -157,6 +175,10 @@ impl Env for AlfWorld {
             return Ok(self.outcome(obs, 0.0));
         }
         e.steps += 1;
+        e.on_plan = e
+            .on_plan
+            .filter(|&k| e.plan.get(k).is_some_and(|c| c == action))
+            .map(|k| k + 1);
         match e
             .cands
             .binary_search_by(|c| c.0.as_str().cmp(action))

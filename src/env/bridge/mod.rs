@@ -195,6 +195,11 @@ impl BridgeEnv {
 }
 
 impl Env for BridgeEnv {
+    /// The first command of the adapter's expert plan, where it sends one.
+    fn expert_action(&self) -> Option<String> {
+        self.expert()?.first().cloned()
+    }
+
     fn n_tasks(&self) -> usize {
         self.n_tasks
     }

@@ -226,6 +226,14 @@ impl Env for WebShop {
         self.shop.split_goals(self.split).len()
     }
 
+    fn expert_action(&self) -> Option<String> {
+        let goal = &self.shop.goals[self.goal?];
+        if self.done {
+            return None;
+        }
+        super::expert::next_action(&self.state, goal, &self.shop.catalogue.products)
+    }
+
     fn reset(&mut self, task: usize) -> Result<StepOutcome> {
         let range = self.split.range(self.shop.goals.len());
         if task >= range.len() {

@@ -3,6 +3,7 @@
 //! (docs/environments.md, "WebShop").
 
 pub mod catalogue;
+pub mod expert;
 pub mod fuzzy;
 pub mod game;
 pub mod goals;

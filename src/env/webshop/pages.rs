@@ -84,7 +84,7 @@ impl PageState {
         self.selected.clear();
     }
 
-    fn page_slice(&self) -> &[usize] {
+    pub(crate) fn page_slice(&self) -> &[usize] {
         let start = (self.page_no - 1)
             .saturating_mul(PER_PAGE)
             .min(self.results.len());

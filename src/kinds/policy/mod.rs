@@ -2,6 +2,7 @@
 
 pub mod command;
 pub mod linear;
+pub mod lm;
 pub mod random;
 
 use crate::stage::{ParamDefault, ParamSpec, ParamType};

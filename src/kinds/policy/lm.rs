@@ -1,0 +1,194 @@
+//! `policy.lm`: a language model held by the model worker, which proxmo feeds token ids (see
+//! `crate::rollout::lm`; the worker's protocol is docs/worker-protocol.md, its loss
+//! docs/ppo.md). Building it starts the worker and loads the model; checking it does not.
+//! The training settings live here because the worker takes them at `hello`.
+
+use crate::agent::prompt::Benchmark;
+use crate::error::invalid;
+use crate::kinds::Build;
+use crate::lm::PromptEncoder;
+use crate::rollout::lm::worker::Worker;
+use crate::rollout::lm::{LmPolicy, LmSampling};
+use crate::rollout::policy::Policy;
+use crate::stage::config::read;
+use crate::stage::{
+    ParamDefault, ParamSpec, ParamType, Params, Problem, Range, Role, StageConfig, StageSchema,
+};
+use crate::transport::MAX_TIMEOUT_S;
+use serde::Deserialize;
+use serde_json::{json, Map, Value as Json};
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub model: String,
+    pub python: String,
+    pub worker: String,
+    pub device: String,
+    pub dtype: String,
+    pub seed: i64,
+    pub max_prompt_tokens: i64,
+    pub max_new_tokens: i64,
+    pub temperature: f64,
+    pub eval_temperature: f64,
+    pub top_p: f64,
+    pub prompts: String,
+    pub timeout_s: f64,
+    pub lr: f64,
+    pub weight_decay: f64,
+    pub kl_coef: f64,
+    pub entropy_coef: f64,
+    pub clip_low: f64,
+    pub clip_high: f64,
+    pub clip_ratio_c: f64,
+    pub grad_clip: f64,
+    pub lora_rank: i64,
+    pub teacher: String,
+}
+
+impl StageConfig for Config {
+    fn validate(&self) -> Result<(), Problem> {
+        if !Path::new(&self.model).exists() {
+            return Err(Problem::at("model", format!("{:?} does not exist", self.model)).help(
+                "give a model directory: `python3 python/make_tiny_model.py models/tiny` makes a small one",
+            ));
+        }
+        if !Path::new(&self.worker).is_file() {
+            return Err(
+                Problem::at("worker", format!("{:?} is not a file", self.worker))
+                    .help("the model worker is python/proxmo_worker.py in the repository"),
+            );
+        }
+        if self.python.trim().is_empty() {
+            return Err(Problem::at("python", "is empty"));
+        }
+        Ok(())
+    }
+}
+
+stage_kind!("policy.lm", Config, Build::Policy(build));
+
+fn float(name: &'static str, default: f64, range: Range, doc: &'static str) -> ParamSpec {
+    ParamSpec::new(name, ParamType::Float, ParamDefault::float(default), doc).range(range)
+}
+
+fn int(name: &'static str, default: i64, range: Range, doc: &'static str) -> ParamSpec {
+    ParamSpec::new(name, ParamType::Int, ParamDefault::int(default), doc).range(range)
+}
+
+fn text(name: &'static str, default: &str, doc: &'static str) -> ParamSpec {
+    ParamSpec::new(name, ParamType::Str, ParamDefault::str(default), doc)
+}
+
+fn schema() -> StageSchema {
+    StageSchema {
+        kind: KIND.name,
+        role: Role::Policy,
+        doc: "a language model in proxmo's PyTorch worker (python/proxmo_worker.py): token-level rollouts with the paper's prompts, trained by update.ppo and update.sft",
+        params: vec![
+            ParamSpec::new(
+                "model",
+                ParamType::Str,
+                ParamDefault::Required,
+                "model directory (config.json, model.safetensors, tokenizer.json, chat template)",
+            ),
+            text("python", "python3", "the command that runs the worker script, split into words like a shell's (a Python with torch and transformers, or e.g. \"torchrun --nproc_per_node 8\")"),
+            text("worker", "python/proxmo_worker.py", "the model worker script"),
+            text("device", "cpu", "torch device: cpu, cuda, cuda:N or auto"),
+            ParamSpec::new(
+                "dtype",
+                ParamType::Choice(&["float32", "bfloat16", "float16"]),
+                ParamDefault::str("float32"),
+                "weights' dtype",
+            ),
+            int("seed", 0, Range::closed(0.0, 9e15), "seeds the worker (torch); sampling is seeded from the run's seed"),
+            int("max_prompt_tokens", 2048, Range::closed(1.0, 1e7), "longer prompts are cut from the left (counted as truncated)"),
+            int("max_new_tokens", 256, Range::closed(1.0, 1e6), "longest response"),
+            float("temperature", 1.0, Range::closed(0.0, 100.0), "sampling temperature in rollouts (0: greedy)"),
+            float("eval_temperature", 0.4, Range::closed(0.0, 100.0), "sampling temperature while evaluating"),
+            float("top_p", 1.0, Range::left_open(0.0, 1.0), "nucleus sampling mass"),
+            ParamSpec::new(
+                "prompts",
+                ParamType::Choice(&["auto", "alfworld", "webshop", "text"]),
+                ParamDefault::str("auto"),
+                "prompt wording: the env's (auto), or a fixed one",
+            ),
+            float("timeout_s", 3600.0, Range::left_open(0.0, MAX_TIMEOUT_S), "longest wait for one worker call (loading the model, one batch's generation, one training step)"),
+            float("lr", 1e-6, Range::at_least(0.0), "AdamW learning rate"),
+            float("weight_decay", 0.01, Range::at_least(0.0), "AdamW weight decay"),
+            float("kl_coef", 0.01, Range::at_least(0.0), "weight of the k3 KL to the frozen initial model (0: no reference model kept)"),
+            float("entropy_coef", 0.001, Range::at_least(0.0), "weight of the entropy bonus"),
+            float("clip_low", 0.2, Range::closed(0.0, 1.0), "the PPO ratio is clipped below at 1 - clip_low"),
+            float("clip_high", 0.2, Range::at_least(0.0), "the PPO ratio is clipped above at 1 + clip_high"),
+            float("clip_ratio_c", 3.0, Range::above(1.0), "dual clip for negative advantages"),
+            float("grad_clip", 1.0, Range::above(0.0), "gradient norm clipping"),
+            int("lora_rank", 0, Range::closed(0.0, 4096.0), "> 0: train LoRA adapters of this rank (needs peft)"),
+            ParamSpec::new(
+                "teacher",
+                ParamType::Choice(&["none", "expert"]),
+                ParamDefault::str("none"),
+                "expert: act with the environment's expert and record its actions as this model's tokens (demonstrations for update.sft)",
+            ),
+        ],
+    }
+}
+
+/// The command line that starts the worker: the user's `python` command as written, then
+/// the script's path quoted as one word (the transport splits it: docs/transport.md).
+fn worker_command(python: &str, worker: &str) -> String {
+    format!("{python} '{}'", worker.replace('\'', r"'\''"))
+}
+
+fn hello_settings(c: &Config) -> Map<String, Json> {
+    [
+        ("model", json!(c.model)),
+        ("device", json!(c.device)),
+        ("dtype", json!(c.dtype)),
+        ("seed", json!(c.seed)),
+        ("lr", json!(c.lr)),
+        ("weight_decay", json!(c.weight_decay)),
+        ("kl_coef", json!(c.kl_coef)),
+        ("entropy_coef", json!(c.entropy_coef)),
+        ("clip_low", json!(c.clip_low)),
+        ("clip_high", json!(c.clip_high)),
+        ("clip_ratio_c", json!(c.clip_ratio_c)),
+        ("grad_clip", json!(c.grad_clip)),
+        ("lora_rank", json!(c.lora_rank)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
+    let c: Config = read(params)?;
+    let benchmark = match c.prompts.as_str() {
+        // A bridge's wording is not known before it runs: the neutral one.
+        "auto" => Benchmark::for_env(env_kind).unwrap_or(Benchmark::Text),
+        name => {
+            Benchmark::parse(name).ok_or_else(|| invalid(format!("unknown prompt set {name:?}")))?
+        }
+    };
+    let model = Path::new(&c.model);
+    // The tokenizer first: a directory that is not a model fails before Python starts.
+    let encoder = PromptEncoder::load(model)
+        .map_err(|e| invalid(format!("policy.lm: model {:?}: {e:#}", c.model)))?;
+    let worker = Worker::start(
+        &worker_command(&c.python, &c.worker),
+        hello_settings(&c),
+        Duration::from_secs_f64(c.timeout_s),
+    )?;
+    let sampling = LmSampling {
+        temperature: c.temperature,
+        eval_temperature: c.eval_temperature,
+        top_p: c.top_p,
+        max_new_tokens: c.max_new_tokens as usize,
+        max_prompt_tokens: c.max_prompt_tokens as usize,
+    };
+    let policy = LmPolicy::new(worker, encoder, benchmark, sampling);
+    Ok(Box::new(match c.teacher.as_str() {
+        "expert" => policy.as_teacher(),
+        _ => policy,
+    }))
+}

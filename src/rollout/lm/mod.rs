@@ -1,0 +1,235 @@
+//! `policy.lm`: a language model held by the model worker (`python/proxmo_worker.py`). At
+//! every lockstep step proxmo builds the paper's prompt for each unfinished rollout, applies
+//! the model's chat template, tokenises and left-truncates it (`crate::lm`), sends all the
+//! prompts' ids in one `generate`, decodes each sampled response only to project it onto an
+//! action (`agent::projection`), and keeps the exact prompt ids, response ids and log-probs
+//! with the row, so training sees the tokens that were sampled.
+//!
+//! As a teacher (`teacher = "expert"`) it acts with the environment's expert instead, and
+//! records the expert's action written in the answer format and tokenised with the model's
+//! tokenizer (an EOS appended, so the model learns to stop): demonstrations for `update.sft`.
+//! Evaluations play the model itself, so a warm start's run reports what the model learnt.
+
+pub mod pack;
+pub mod train;
+pub mod worker;
+
+use super::policy::{Choice, Policy, Request, TokenLoss, TokenRecord, TrainRow, Transcript};
+use crate::agent::projection::{fallback_chars, project};
+use crate::agent::prompt::{for_step, Benchmark};
+use crate::lm::PromptEncoder;
+use crate::rng::Rng;
+use anyhow::{anyhow, Result};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+use worker::{Sampling, Worker};
+
+/// How the policy samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LmSampling {
+    pub temperature: f64,
+    /// Used while the run evaluates.
+    pub eval_temperature: f64,
+    pub top_p: f64,
+    pub max_new_tokens: usize,
+    pub max_prompt_tokens: usize,
+}
+
+pub struct LmPolicy {
+    worker: Mutex<Worker>,
+    encoder: PromptEncoder,
+    benchmark: Benchmark,
+    sampling: LmSampling,
+    evaluating: bool,
+    /// Acts with the environment's expert, recording demonstrations.
+    teacher: bool,
+}
+
+/// The directory inside a checkpoint's policy state that holds the worker's save.
+const STATE_MODEL_DIR: &str = "model";
+
+impl LmPolicy {
+    pub fn new(
+        worker: Worker,
+        encoder: PromptEncoder,
+        benchmark: Benchmark,
+        sampling: LmSampling,
+    ) -> LmPolicy {
+        LmPolicy {
+            worker: Mutex::new(worker),
+            encoder,
+            benchmark,
+            sampling,
+            evaluating: false,
+            teacher: false,
+        }
+    }
+
+    /// The same policy acting as the environment's expert (see the module's docs).
+    pub fn as_teacher(mut self) -> LmPolicy {
+        self.teacher = true;
+        self
+    }
+
+    /// The expert's action in the answer format, tokenised as the model would write it.
+    fn demonstrate(&self, request: &Request) -> Result<Choice> {
+        let action = request.view.expert.ok_or_else(|| {
+            anyhow!("policy.lm: teacher = \"expert\" needs an environment with an expert in the current state (env.alfworld, env.webshop, or an env.bridge adapter that sends `expert`)")
+        })?;
+        let prompt = for_step(
+            self.benchmark,
+            request.view.task,
+            request.view.history,
+            request.view.seen,
+        );
+        let encoded = self
+            .encoder
+            .encode_user(&prompt, self.sampling.max_prompt_tokens)?;
+        let response = demonstration(action);
+        let mut ids = self.encoder.tokenizer.encode(&response)?;
+        ids.extend(self.eos()?);
+        Ok(Choice {
+            action: action.to_string(),
+            valid: true,
+            decision: None,
+            transcript: Some(Transcript {
+                prompt,
+                response,
+                tokens: Some(TokenRecord {
+                    prompt: encoded.ids,
+                    response: ids,
+                    // Not sampled: nothing to take a PPO ratio to.
+                    logprobs: Vec::new(),
+                    truncated: encoded.truncated,
+                }),
+            }),
+        })
+    }
+
+    /// The id that ends a response, as the worker reported it.
+    fn eos(&self) -> Result<Option<u32>> {
+        let worker = self.worker()?;
+        Ok(worker
+            .facts
+            .get("eos_ids")
+            .and_then(|v| v.as_array())
+            .and_then(|ids| ids.first())
+            .and_then(|id| id.as_u64())
+            .and_then(|id| u32::try_from(id).ok()))
+    }
+
+    fn worker(&self) -> Result<std::sync::MutexGuard<'_, Worker>> {
+        self.worker
+            .lock()
+            .map_err(|_| anyhow!("policy.lm: an earlier call to the model worker panicked"))
+    }
+}
+
+/// A response in the paper's answer format that takes `action`.
+pub fn demonstration(action: &str) -> String {
+    format!("<think>The expert's next step.</think><action>{action}</action>")
+}
+
+/// One seed for a batched `generate`, drawn from every rollout's own stream, so the draw
+/// depends on the run's seed only (and is the same after `--resume`).
+fn batch_seed(requests: &mut [Request]) -> u64 {
+    requests.iter_mut().fold(0x9e37_79b9_7f4a_7c15, |h, r| {
+        (h.rotate_left(17) ^ r.rng.next_u64()).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+    })
+}
+
+impl Policy for LmPolicy {
+    fn shows_history(&self) -> bool {
+        true
+    }
+
+    /// Every rollout of the batch in one `generate` per step.
+    fn lockstep_width(&self) -> usize {
+        usize::MAX
+    }
+
+    fn act(&self, view: &super::policy::View, rng: &mut Rng) -> Result<Choice> {
+        let mut one = [Request { view: *view, rng }];
+        Ok(self.act_batch(&mut one)?.remove(0))
+    }
+
+    fn follow_expert(&self) -> bool {
+        self.teacher && !self.evaluating
+    }
+
+    fn act_batch(&self, requests: &mut [Request]) -> Result<Vec<Choice>> {
+        if self.follow_expert() {
+            return requests.iter().map(|r| self.demonstrate(r)).collect();
+        }
+        let s = &self.sampling;
+        let prompts: Vec<String> = requests
+            .iter()
+            .map(|r| for_step(self.benchmark, r.view.task, r.view.history, r.view.seen))
+            .collect();
+        let encoded = prompts
+            .iter()
+            .map(|p| self.encoder.encode_user(p, s.max_prompt_tokens))
+            .collect::<Result<Vec<_>>>()?;
+        let ids: Vec<Vec<u32>> = encoded.iter().map(|e| e.ids.clone()).collect();
+        let how = Sampling {
+            temperature: match self.evaluating {
+                true => s.eval_temperature,
+                false => s.temperature,
+            },
+            top_p: s.top_p,
+            max_new_tokens: s.max_new_tokens,
+            seed: batch_seed(requests),
+        };
+        let sampled = self.worker()?.generate(&ids, how)?;
+        let fallback = fallback_chars(self.benchmark.name());
+        prompts
+            .into_iter()
+            .zip(encoded)
+            .zip(sampled)
+            .map(|((prompt, enc), out)| {
+                let response = self.encoder.tokenizer.decode(&out.ids, true)?;
+                let projected = project(&response, fallback);
+                Ok(Choice {
+                    action: projected.action,
+                    valid: projected.valid,
+                    decision: None,
+                    transcript: Some(Transcript {
+                        prompt,
+                        response,
+                        tokens: Some(TokenRecord {
+                            prompt: enc.ids,
+                            response: out.ids,
+                            logprobs: out.logprobs,
+                            truncated: enc.truncated,
+                        }),
+                    }),
+                })
+            })
+            .collect()
+    }
+
+    fn set_evaluating(&mut self, evaluating: bool) {
+        self.evaluating = evaluating;
+    }
+
+    fn train_tokens(
+        &mut self,
+        loss: TokenLoss,
+        micro_batches: &[Vec<TrainRow>],
+    ) -> Result<BTreeMap<String, f64>> {
+        self.worker()?.train(loss, micro_batches)
+    }
+
+    fn save(&self, path: &Path) -> Result<()> {
+        self.worker()?.save(path)
+    }
+
+    fn save_state(&self, dir: &Path) -> Result<()> {
+        self.worker()?.save(&dir.join(STATE_MODEL_DIR))
+    }
+
+    fn load_state(&mut self, dir: &Path) -> Result<()> {
+        self.worker()?.load(&dir.join(STATE_MODEL_DIR))
+    }
+}

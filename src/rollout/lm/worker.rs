@@ -1,0 +1,191 @@
+//! The client side of the model worker (`python/proxmo_worker.py`, docs/worker-protocol.md):
+//! token ids go out, sampled ids with their log-probabilities and training metrics come back.
+
+use crate::rollout::policy::{TokenLoss, TrainRow};
+use crate::transport::ChildProcess;
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// The protocol version the worker's `hello` must report.
+const PROTOCOL_VERSION: i64 = 1;
+/// How the child is named in messages.
+const ROLE: &str = "model worker";
+
+/// One sampled response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sampled {
+    pub ids: Vec<u32>,
+    pub logprobs: Vec<f64>,
+}
+
+/// How to sample one `generate` call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sampling {
+    pub temperature: f64,
+    pub top_p: f64,
+    pub max_new_tokens: usize,
+    /// Makes the draw reproducible from proxmo's random stream (and so across `--resume`).
+    pub seed: u64,
+}
+
+pub struct Worker {
+    process: ChildProcess,
+    timeout: Duration,
+    /// The facts `hello` answered (model type, parameters, device, ...).
+    pub facts: Map<String, Json>,
+}
+
+impl Worker {
+    /// Starts `command` and sends `hello` with `settings` (the model directory and training
+    /// settings); fails unless the worker loads the model and speaks our protocol.
+    pub fn start(command: &str, settings: Map<String, Json>, timeout: Duration) -> Result<Worker> {
+        let mut process = ChildProcess::spawn(command, ROLE)?;
+        let mut request = settings;
+        request.insert("op".into(), json!("hello"));
+        let facts = process.call(&"policy.lm, op `hello`", request, timeout)?;
+        match facts.get("protocol").and_then(Json::as_i64) {
+            Some(PROTOCOL_VERSION) => {}
+            other => bail!(
+                "policy.lm: the model worker speaks protocol {other:?}, proxmo speaks {PROTOCOL_VERSION}"
+            ),
+        }
+        Ok(Worker {
+            process,
+            timeout,
+            facts,
+        })
+    }
+
+    fn call(&mut self, op: &str, mut request: Map<String, Json>) -> Result<Map<String, Json>> {
+        request.insert("op".into(), json!(op));
+        let site = format!("policy.lm, op `{op}`");
+        self.process.call(&site, request, self.timeout)
+    }
+
+    /// Samples one response per prompt, all in one batch.
+    pub fn generate(&mut self, prompts: &[Vec<u32>], how: Sampling) -> Result<Vec<Sampled>> {
+        let mut request = Map::new();
+        request.insert("prompts".into(), json!(prompts));
+        request.insert("temperature".into(), json!(how.temperature));
+        request.insert("top_p".into(), json!(how.top_p));
+        request.insert("max_new_tokens".into(), json!(how.max_new_tokens));
+        // Python's JSON reads any integer exactly; 53 bits keep every reader safe.
+        request.insert("seed".into(), json!(how.seed & ((1 << 53) - 1)));
+        let answer = self.call("generate", request)?;
+        let responses = answer
+            .get("responses")
+            .and_then(Json::as_array)
+            .context("policy.lm: `generate` answered without a `responses` list")?;
+        if responses.len() != prompts.len() {
+            bail!(
+                "policy.lm: {} prompts but {} responses",
+                prompts.len(),
+                responses.len()
+            );
+        }
+        responses
+            .iter()
+            .enumerate()
+            .map(|(i, r)| sampled(r).with_context(|| format!("policy.lm: `generate` response {i}")))
+            .collect()
+    }
+
+    /// One optimiser step over `micro_batches` (docs/worker-protocol.md, `train`).
+    pub fn train(
+        &mut self,
+        loss: TokenLoss,
+        micro_batches: &[Vec<TrainRow>],
+    ) -> Result<BTreeMap<String, f64>> {
+        let batches: Vec<Json> = micro_batches
+            .iter()
+            .map(|rows| Json::Array(rows.iter().map(|r| train_row(r, loss)).collect()))
+            .collect();
+        let mut request = Map::new();
+        request.insert(
+            "loss".into(),
+            json!(match loss {
+                TokenLoss::Ppo => "ppo",
+                TokenLoss::Sft => "sft",
+            }),
+        );
+        request.insert("micro_batches".into(), Json::Array(batches));
+        let answer = self.call("train", request)?;
+        let metrics = answer
+            .get("metrics")
+            .and_then(Json::as_object)
+            .context("policy.lm: `train` answered without `metrics`")?;
+        // Numbers (a diverged loss arrives as null: NaN) and booleans (`stepped`) as 0/1.
+        Ok(metrics
+            .iter()
+            .map(|(k, v)| {
+                let x = match v {
+                    Json::Bool(b) => f64::from(u8::from(*b)),
+                    v => v.as_f64().unwrap_or(f64::NAN),
+                };
+                (k.clone(), x)
+            })
+            .collect())
+    }
+
+    /// Writes the model directory (and the optimiser state) to `dir`.
+    pub fn save(&mut self, dir: &Path) -> Result<()> {
+        let mut request = Map::new();
+        request.insert("path".into(), json!(path_text(dir)?));
+        self.call("save", request).map(drop)
+    }
+
+    /// Restores what `save` wrote.
+    pub fn load(&mut self, dir: &Path) -> Result<()> {
+        let mut request = Map::new();
+        request.insert("path".into(), json!(path_text(dir)?));
+        self.call("load", request).map(drop)
+    }
+}
+
+fn path_text(dir: &Path) -> Result<String> {
+    let absolute =
+        std::path::absolute(dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
+    absolute
+        .to_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("{} is not valid UTF-8", dir.display()))
+}
+
+fn train_row(row: &TrainRow, loss: TokenLoss) -> Json {
+    let t = row.tokens;
+    match loss {
+        TokenLoss::Ppo => json!({
+            "prompt": t.prompt, "response": t.response,
+            "old_logprobs": t.logprobs, "advantage": row.advantage,
+        }),
+        TokenLoss::Sft => json!({"prompt": t.prompt, "response": t.response}),
+    }
+}
+
+fn sampled(r: &Json) -> Result<Sampled> {
+    let ids = r
+        .get("ids")
+        .and_then(Json::as_array)
+        .context("no `ids` list")?
+        .iter()
+        .map(|x| {
+            x.as_u64()
+                .and_then(|x| u32::try_from(x).ok())
+                .context("an id is not a token id")
+        })
+        .collect::<Result<Vec<u32>>>()?;
+    let logprobs = r
+        .get("logprobs")
+        .and_then(Json::as_array)
+        .context("no `logprobs` list")?
+        .iter()
+        .map(|x| x.as_f64().context("a log-prob is not a number"))
+        .collect::<Result<Vec<f64>>>()?;
+    if ids.len() != logprobs.len() {
+        bail!("{} ids but {} log-probs", ids.len(), logprobs.len());
+    }
+    Ok(Sampled { ids, logprobs })
+}

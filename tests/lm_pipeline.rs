@@ -1,0 +1,281 @@
+//! `pipelines/alfworld_lm.pipe` end to end with the tiny model: the model worker generates,
+//! proxmo projects and credits, `update.ppo` trains, the run evaluates, writes metrics and
+//! checkpoints; a run stopped after one batch and resumed gives the uninterrupted run's
+//! metrics (timings aside): sampling is seeded from the run's random stream and the worker's
+//! checkpoint holds the weights and the AdamW state.
+//!
+//! Needs Python with torch and transformers (`PROXMO_PYTHON`, default `python3`) and the tiny
+//! model (`PROXMO_TINY_MODEL`, made by `python/make_tiny_model.py`). Missing pieces print
+//! "skipped" and pass, unless `PROXMO_REQUIRE_LM_TESTS=1` (CI), which makes them failures.
+
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python() -> String {
+    std::env::var("PROXMO_PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
+
+/// The tiny model and a Python that runs the worker, or why not.
+fn setup() -> Result<PathBuf, String> {
+    let model = std::env::var("PROXMO_TINY_MODEL")
+        .map(PathBuf::from)
+        .map_err(|_| "PROXMO_TINY_MODEL is not set".to_string())?;
+    if !model.join("tokenizer.json").is_file() {
+        return Err(format!("{} holds no tokenizer.json", model.display()));
+    }
+    let ok = Command::new(python())
+        .args(["-c", "import torch, transformers"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    match ok {
+        true => Ok(model),
+        false => Err(format!("{} cannot import torch and transformers", python())),
+    }
+}
+
+fn model_or_skip() -> Option<PathBuf> {
+    match setup() {
+        Ok(m) => Some(m),
+        Err(reason) if std::env::var("PROXMO_REQUIRE_LM_TESTS").as_deref() == Ok("1") => {
+            panic!("PROXMO_REQUIRE_LM_TESTS=1 but {reason}")
+        }
+        Err(reason) => {
+            println!("skipped: {reason}");
+            None
+        }
+    }
+}
+
+/// Runs the ProxMO pipeline of alfworld_lm.pipe, small, in `dir`; returns the exit code and
+/// the output.
+fn run(dir: &Path, model: &Path, extra: &[&str]) -> (i32, String) {
+    let pipe = repo().join("pipelines/alfworld_lm.pipe");
+    let worker = repo().join("python/proxmo_worker.py");
+    let sets = [
+        format!("lm.model={}", model.display()),
+        format!("lm.python={}", python()),
+        format!("lm.worker={}", worker.display()),
+        "lm.max_new_tokens=8".into(),
+        "lm.max_prompt_tokens=256".into(),
+        "env.max_steps=2".into(),
+        "eval_every=2".into(),
+        "checkpoint=ck".into(),
+    ];
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_proxmo"));
+    cmd.current_dir(dir)
+        .arg("run")
+        .arg(&pipe)
+        .args(["--pipeline", "proxmo"]);
+    for s in &sets {
+        cmd.args(["--set", s]);
+    }
+    let out = cmd.args(extra).output().expect("proxmo runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn metrics(dir: &Path) -> Vec<Map<String, Value>> {
+    let text = std::fs::read_to_string(dir.join("alfworld_lm.proxmo.metrics.jsonl")).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Drops what depends on the clock.
+fn without_timings(mut m: Map<String, Value>) -> Map<String, Value> {
+    for key in [
+        "seconds",
+        "tokens_per_s",
+        "advantage_ms",
+        "env_steps_per_second",
+        "eval_env_steps_per_second",
+    ] {
+        m.remove(key);
+    }
+    m
+}
+
+fn without_eval(m: Map<String, Value>) -> Map<String, Value> {
+    m.into_iter()
+        .filter(|(k, _)| !k.starts_with("eval_"))
+        .collect()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("lm_pipeline")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn alfworld_lm_trains_evaluates_checkpoints_and_resumes_exactly() {
+    let Some(model) = model_or_skip() else { return };
+
+    let whole = scratch("whole");
+    let (code, out) = run(&whole, &model, &["--set", "iterations=2"]);
+    assert_eq!(code, 0, "{out}");
+    let full = metrics(&whole);
+    assert_eq!(full.len(), 2, "{out}");
+    for m in &full {
+        // Generated, projected, credited, trained by PPO in the worker.
+        assert_eq!(m["episodes"], 8, "2 tasks x 4 rollouts");
+        for key in [
+            "loss",
+            "pg_clipfrac",
+            "ppo_kl",
+            "kl_ref",
+            "entropy",
+            "grad_norm",
+        ] {
+            assert!(m[key].as_f64().is_some_and(f64::is_finite), "{key}: {m:?}");
+        }
+        assert_eq!(m["stepped"], 1.0);
+        assert!(m["tokens"].as_f64().unwrap() > 0.0);
+        let mean = m["response_length_mean"].as_f64().unwrap();
+        let max = m["response_length_max"].as_f64().unwrap();
+        assert!(0.0 < mean && mean <= max && max <= 8.0, "{m:?}");
+        let padding = m["padding_share"].as_f64().unwrap();
+        assert!((0.0..1.0).contains(&padding));
+        let invalid = m["invalid_action_share"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&invalid));
+        // 256-token prompts are shorter than ALFWorld's: every prompt was cut.
+        assert_eq!(m["truncated_prompts"].as_f64(), m["rows"].as_f64(), "{m:?}");
+    }
+    // The first step starts at the reference: no KL yet; the second has moved.
+    assert_eq!(full[0]["kl_ref"], 0.0);
+    // Evaluated on every valid_unseen task after the last batch.
+    assert_eq!(full[1]["eval_episodes"], 134, "{:?}", full[1]);
+    assert!(whole.join("ck/state.json").is_file());
+
+    // One batch, then resumed to two.
+    let split = scratch("split");
+    let (code, out) = run(&split, &model, &["--set", "iterations=1"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(&split, &model, &["--set", "iterations=2", "--resume"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("resuming"), "{out}");
+    let resumed = metrics(&split);
+    assert_eq!(resumed.len(), 2);
+    // The one-batch run evaluated after its last batch; the whole run did not at batch 1.
+    assert_eq!(
+        without_eval(without_timings(resumed[0].clone())),
+        without_timings(full[0].clone())
+    );
+    assert_eq!(
+        without_timings(resumed[1].clone()),
+        without_timings(full[1].clone())
+    );
+}
+
+#[test]
+fn update_ppo_refuses_a_policy_it_cannot_train() {
+    let dir = scratch("refuse");
+    let pipe = dir.join("bad.pipe");
+    std::fs::write(
+        &pipe,
+        "stage env = env.alfworld { }\n\
+         stage play = rollout.group { tasks = 2, policy = policy.random { } }\n\
+         stage credit = advantage.grpo { }\n\
+         stage ppo = update.ppo { }\n\
+         pipeline p { env -> play -> credit -> ppo }\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_proxmo"))
+        .arg("check")
+        .arg(&pipe)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("policy.lm"), "{text}");
+}
+
+#[test]
+fn a_missing_model_directory_is_refused_at_check() {
+    let dir = scratch("missing");
+    let out = Command::new(env!("CARGO_BIN_EXE_proxmo"))
+        .current_dir(&dir)
+        .arg("check")
+        .arg(repo().join("pipelines/alfworld_lm.pipe"))
+        .args(["--set", "lm.model=no/such/model"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("model") && text.contains("does not exist"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sft_on_expert_demonstrations_saves_a_model_ppo_starts_from() {
+    let Some(model) = model_or_skip() else { return };
+    let dir = scratch("sft");
+    std::fs::create_dir_all(dir.join("models")).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_proxmo"));
+    cmd.current_dir(&dir)
+        .arg("run")
+        .arg(repo().join("pipelines/alfworld_lm.pipe"))
+        .args([
+            "--pipeline",
+            "sft",
+            "--set",
+            "iterations=2",
+            "--set",
+            "demos.tasks=2",
+            // An evaluation of all 134 valid_unseen tasks would triple the test's time.
+            "--set",
+            "eval_every=0",
+        ])
+        .args(["--set", &format!("lm.model={}", model.display())])
+        .args(["--set", &format!("lm.python={}", python())])
+        .args(["--set", "lm.lr=0.001"])
+        .args([
+            "--set",
+            &format!(
+                "lm.worker={}",
+                repo().join("python/proxmo_worker.py").display()
+            ),
+        ]);
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let m: Vec<Map<String, Value>> =
+        std::fs::read_to_string(dir.join("alfworld_lm.sft.metrics.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    assert_eq!(m.len(), 2);
+    // The expert's actions, in the answer format: every row valid, episodes won.
+    for row in &m {
+        assert_eq!(row["invalid_action_share"].as_f64(), Some(0.0));
+        assert!(row["success_rate"].as_f64().unwrap() > 0.0, "{row:?}");
+    }
+    // Cross-entropy on the demonstrations goes down.
+    assert!(m[1]["loss"].as_f64() < m[0]["loss"].as_f64(), "{m:?}");
+    // The saved directory is a model policy.lm starts from.
+    let saved = dir.join("models/tiny-sft");
+    assert!(saved.join("model.safetensors").is_file());
+    let (code, out) = run(
+        &dir,
+        &saved,
+        &["--set", "iterations=1", "--set", "eval_every=0"],
+    );
+    assert_eq!(code, 0, "{out}");
+}
