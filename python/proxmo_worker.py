@@ -14,7 +14,10 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# proxmo_lm lives beside this file. Appended, not prepended: when tests import the worker, an
+# installed `proxmo` package must still win over the source folder python/proxmo.
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 
 PROTOCOL = 1
 

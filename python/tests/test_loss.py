@@ -9,7 +9,7 @@ import pytest
 from conftest import require
 
 torch = require("torch")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# proxmo_lm is found through the folder conftest.py appends to sys.path.
 
 from proxmo_lm.loss import (actor_loss, entropy_from_logits, k3_kl, policy_terms,  # noqa: E402
                             sft_loss, token_mean)

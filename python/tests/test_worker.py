@@ -83,8 +83,13 @@ def test_micro_batches_accumulate_into_one_token_mean_step(tiny_model):
         rows.append({"prompt": prompt[: 2 + seed], "response": response,
                      "old_logprobs": logprobs(w, prompt[: 2 + seed], response),
                      "advantage": float(seed - 2)})
-    whole = worker(tiny_model, lr=1e-3, kl_coef=0.0, entropy_coef=0.0)
-    split = worker(tiny_model, lr=1e-3, kl_coef=0.0, entropy_coef=0.0)
+    # AdamW's first step is about lr * sign(g): a gradient that is zero up to rounding (and so
+    # summed in another order by the split) could move a weight by +lr or -lr. A large Adam
+    # eps (with lr 1, so steps stay far above the tolerance) makes the step proportional to
+    # the gradient, so the weights compare the accumulated gradients.
+    whole = worker(tiny_model, lr=1.0, kl_coef=0.0, entropy_coef=0.0, eps=1.0)
+    split = worker(tiny_model, lr=1.0, kl_coef=0.0, entropy_coef=0.0, eps=1.0)
+    start = {k: v.clone() for k, v in whole.policy.model.state_dict().items()}
     a = whole.handle({"op": "train", "micro_batches": [rows]})["metrics"]
     b = split.handle({"op": "train", "micro_batches": [rows[:1], rows[1:]]})["metrics"]
     assert a["tokens"] == b["tokens"] == sum(len(r["response"]) for r in rows)
@@ -92,6 +97,8 @@ def test_micro_batches_accumulate_into_one_token_mean_step(tiny_model):
     assert b["grad_norm"] == pytest.approx(a["grad_norm"], rel=1e-4)
     pw, ps = whole.policy.model.state_dict(), split.policy.model.state_dict()
     assert all(torch.allclose(pw[k], ps[k], atol=1e-6) for k in pw)
+    moved = max((pw[k] - start[k]).abs().max().item() for k in pw)
+    assert moved > 1e-4, "the step moved the weights well beyond the tolerance"
 
 
 def test_sft_steps_lower_the_cross_entropy_of_the_response(tiny_model):
