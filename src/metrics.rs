@@ -14,6 +14,8 @@ pub struct EpisodeMetrics {
     /// The benchmark's score, 0-100 (WebShop's purchase reward x 100).
     pub score: f64,
     pub mean_steps: f64,
+    /// Share of steps whose answer could not be read as an action (an invalid action).
+    pub invalid_action_share: f64,
     /// Wall-clock throughput: a timing field, not reproducible across runs.
     pub env_steps_per_second: f64,
     /// Success rate per task type, where the environment has them (ALFWorld).
@@ -37,6 +39,39 @@ pub struct CreditMetrics {
     pub advantage_ms: f64,
 }
 
+/// Where a batch's wall time went, for a policy with a model worker (timing fields). The
+/// batch is its play, credit and update; the evaluation and the writing are not counted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TimingMetrics {
+    pub batch_seconds: f64,
+    /// Waiting for the worker to sample responses.
+    pub worker_generate_seconds: f64,
+    /// Waiting for the worker's optimiser step.
+    pub worker_train_seconds: f64,
+    /// The rest of the batch: proxmo's own work (prompts, chat template, tokenising,
+    /// decoding, projecting onto actions, environment steps, credit, packing, JSON).
+    pub proxmo_seconds: f64,
+    /// `proxmo_seconds` over the time spent waiting for the worker.
+    pub proxmo_share: f64,
+}
+
+impl TimingMetrics {
+    /// The split of a batch of `batch_seconds` of which the worker answered `generate` and
+    /// `train` requests for the given times.
+    pub fn split(batch_seconds: f64, generate_seconds: f64, train_seconds: f64) -> TimingMetrics {
+        let worker = generate_seconds + train_seconds;
+        let proxmo_seconds = (batch_seconds - worker).max(0.0);
+        TimingMetrics {
+            batch_seconds,
+            worker_generate_seconds: generate_seconds,
+            worker_train_seconds: train_seconds,
+            proxmo_seconds,
+            proxmo_share: proxmo_seconds / worker.max(1e-12),
+        }
+    }
+}
+
 /// One line of a metrics file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchMetrics {
@@ -51,16 +86,33 @@ pub struct BatchMetrics {
     pub eval: Option<EpisodeMetrics>,
     /// Evaluations on further splits (`eval_splits`), by split; written `eval_<split>_`.
     pub more_evals: BTreeMap<String, EpisodeMetrics>,
+    /// Where the batch's time went (policies with a model worker only).
+    pub timing: Option<TimingMetrics>,
 }
 
 /// Names of the fields that hold wall-clock timings, which differ between identical runs.
+/// An evaluation's copies of them carry an `eval_` (or `eval_<split>_`) prefix.
 pub const TIMING_FIELDS: &[&str] = &[
     "advantage_ms",
     "env_steps_per_second",
-    "eval_env_steps_per_second",
-    "update_seconds",
-    "tokens_per_second",
+    // The model worker's own clock for an optimiser step, and its throughput.
+    "seconds",
+    "tokens_per_s",
+    "batch_seconds",
+    "worker_generate_seconds",
+    "worker_train_seconds",
+    "proxmo_seconds",
+    "proxmo_share",
 ];
+
+/// Whether `key` of a metrics line is a timing field, an evaluation's included.
+pub fn is_timing_field(key: &str) -> bool {
+    TIMING_FIELDS.iter().any(|f| {
+        key == *f
+            || (key.starts_with("eval_")
+                && key.strip_suffix(f).is_some_and(|head| head.ends_with('_')))
+    })
+}
 
 type Object = serde_json::Map<String, serde_json::Value>;
 
@@ -86,6 +138,9 @@ impl BatchMetrics {
         for (k, v) in &self.update {
             out.insert(k.clone(), crate::data::jsonl::number(*v));
         }
+        if let Some(t) = &self.timing {
+            out.extend(object_of(t));
+        }
         if let Some(e) = &self.eval {
             out.extend(
                 object_of(e)
@@ -108,9 +163,11 @@ impl BatchMetrics {
     pub fn from_json(record: &Object) -> Result<BatchMetrics, String> {
         let credit_fields = crate::stage::config::field_names::<CreditMetrics>();
         let episode_fields = crate::stage::config::field_names::<EpisodeMetrics>();
+        let timing_fields = crate::stage::config::field_names::<TimingMetrics>();
         for (key, value) in record {
             let name = key.strip_prefix("eval_").unwrap_or(key);
             let numeric = credit_fields.contains(&key.as_str())
+                || timing_fields.contains(&key.as_str())
                 || (episode_fields.contains(&name) && name != "success_by_kind");
             if numeric && !value.is_number() {
                 return Err(format!("`{key}` is {value}, not a number"));
@@ -150,11 +207,18 @@ impl BatchMetrics {
                 .collect();
             more_evals.insert(split.to_string(), parse(fields)?);
         }
+        let timing = match timing_fields.iter().any(|f| record.contains_key(*f)) {
+            true => Some(parse(record.clone())?),
+            false => None,
+        };
         let update = record
             .iter()
             .filter(|(k, _)| k.as_str() != "iteration" && !k.starts_with("eval_"))
             .filter(|(k, _)| {
-                !credit_fields.contains(&k.as_str()) && !episode_fields.contains(&k.as_str())
+                let k = k.as_str();
+                !credit_fields.contains(&k)
+                    && !episode_fields.contains(&k)
+                    && !timing_fields.contains(&k)
             })
             .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
             .collect();
@@ -168,6 +232,7 @@ impl BatchMetrics {
             update,
             eval,
             more_evals,
+            timing,
         })
     }
 }
@@ -188,6 +253,7 @@ mod tests {
             success_rate: 0.25,
             score: 25.0,
             mean_steps: 31.5,
+            invalid_action_share: 0.125,
             env_steps_per_second: 1e5,
             success_by_kind: [("pick".to_string(), 0.5)].into_iter().collect(),
         };
@@ -203,11 +269,43 @@ mod tests {
             update: [("policy_entropy".to_string(), 1.5)].into_iter().collect(),
             eval: Some(episodes.clone()),
             more_evals: [("valid_seen".to_string(), episodes)].into_iter().collect(),
+            timing: Some(TimingMetrics::split(10.0, 6.0, 3.0)),
         };
         let json = m.to_json();
+        assert_eq!(json["proxmo_seconds"], 1.0);
         assert_eq!(json["eval_success_rate"], 0.25);
         assert_eq!(json["policy_entropy"], 1.5);
         assert_eq!(json["eval_valid_seen_mean_steps"], 31.5);
         assert_eq!(BatchMetrics::from_json(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn the_split_gives_proxmo_what_the_worker_did_not_take() {
+        let t = TimingMetrics::split(10.0, 6.0, 3.0);
+        assert_eq!(t.proxmo_seconds, 1.0);
+        assert!((t.proxmo_share - 1.0 / 9.0).abs() < 1e-12);
+        // Clock jitter cannot make proxmo's share negative.
+        assert_eq!(TimingMetrics::split(1.0, 0.7, 0.4).proxmo_seconds, 0.0);
+    }
+
+    #[test]
+    fn timing_fields_are_known_with_their_evaluation_prefixes() {
+        for key in [
+            "seconds",
+            "advantage_ms",
+            "eval_env_steps_per_second",
+            "proxmo_share",
+        ] {
+            assert!(is_timing_field(key), "{key}");
+        }
+        assert!(is_timing_field("eval_valid_seen_env_steps_per_second"));
+        for key in [
+            "success_rate",
+            "eval_success_rate",
+            "steps",
+            "eval_mean_steps",
+        ] {
+            assert!(!is_timing_field(key), "{key}");
+        }
     }
 }

@@ -93,17 +93,10 @@ fn metrics(dir: &Path) -> Vec<Map<String, Value>> {
 }
 
 /// Drops what depends on the clock.
-fn without_timings(mut m: Map<String, Value>) -> Map<String, Value> {
-    for key in [
-        "seconds",
-        "tokens_per_s",
-        "advantage_ms",
-        "env_steps_per_second",
-        "eval_env_steps_per_second",
-    ] {
-        m.remove(key);
-    }
-    m
+fn without_timings(m: Map<String, Value>) -> Map<String, Value> {
+    m.into_iter()
+        .filter(|(k, _)| !proxmo::metrics::is_timing_field(k))
+        .collect()
 }
 
 fn without_eval(m: Map<String, Value>) -> Map<String, Value> {
@@ -154,6 +147,12 @@ fn alfworld_lm_trains_evaluates_checkpoints_and_resumes_exactly() {
         assert!((0.0..=1.0).contains(&invalid));
         // 256-token prompts are shorter than ALFWorld's: every prompt was cut.
         assert_eq!(m["truncated_prompts"].as_f64(), m["rows"].as_f64(), "{m:?}");
+        // The batch's time: the worker's parts and proxmo's own add up to the whole.
+        let part = |k: &str| m[k].as_f64().unwrap();
+        assert!(part("worker_generate_seconds") > 0.0 && part("worker_train_seconds") > 0.0);
+        let parts =
+            part("worker_generate_seconds") + part("worker_train_seconds") + part("proxmo_seconds");
+        assert!((parts - part("batch_seconds")).abs() < 1e-9, "{m:?}");
     }
     // The first step starts at the reference: no KL yet; the second has moved.
     assert_eq!(full[0]["kl_ref"], 0.0);
@@ -179,6 +178,77 @@ fn alfworld_lm_trains_evaluates_checkpoints_and_resumes_exactly() {
         without_timings(resumed[1].clone()),
         without_timings(full[1].clone())
     );
+}
+
+#[test]
+fn bench_iteration_splits_each_batch_between_the_worker_and_proxmo() {
+    let Some(model) = model_or_skip() else { return };
+    let dir = scratch("bench");
+    let out = Command::new(env!("CARGO_BIN_EXE_proxmo"))
+        .current_dir(&dir)
+        .args(["bench", "iteration"])
+        .arg(repo().join("pipelines/alfworld_lm.pipe"))
+        .args([
+            "--pipeline",
+            "grpo",
+            "--set",
+            "iterations=2",
+            "--set",
+            "eval_every=0",
+        ])
+        .args(["--set", "env.max_steps=2", "--set", "lm.max_new_tokens=4"])
+        .args(["--set", &format!("lm.model={}", model.display())])
+        .args(["--set", &format!("lm.python={}", python())])
+        .args([
+            "--set",
+            &format!(
+                "lm.worker={}",
+                repo().join("python/proxmo_worker.py").display()
+            ),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .filter(|w: &Vec<&str>| matches!(w.first(), Some(&"1" | &"2" | &"all")))
+        .collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    for w in &rows {
+        let x: Vec<f64> = w[1..6].iter().map(|v| v.parse().unwrap()).collect();
+        // total = generate + train + proxmo (printed to a millisecond).
+        assert!((x[0] - x[1] - x[2] - x[4]).abs() < 0.002, "{text}");
+        assert!(w[6].ends_with('%'), "{text}");
+    }
+}
+
+#[test]
+fn bench_iteration_refuses_a_pipeline_without_a_model_worker() {
+    let dir = scratch("bench-linear");
+    let out = Command::new(env!("CARGO_BIN_EXE_proxmo"))
+        .current_dir(&dir)
+        .args(["bench", "iteration"])
+        .arg(repo().join("pipelines/train_alfworld.pipe"))
+        .args([
+            "--pipeline",
+            "proxmo",
+            "--set",
+            "iterations=1",
+            "--set",
+            "eval_every=0",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("no model worker"), "{text}");
 }
 
 #[test]

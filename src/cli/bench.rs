@@ -22,6 +22,21 @@ pub enum BenchTarget {
     Check(CheckArgs),
     /// Chat-template rendering and tokenisation of the environments' prompts.
     Tokenizer(TokenizerArgs),
+    /// Runs a language-model pipeline and splits each batch's wall time: waiting for the
+    /// model worker (generate, train) against proxmo's own work.
+    Iteration(IterationArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct IterationArgs {
+    /// The .pipe file to run (its policy must be policy.lm).
+    pub file: std::path::PathBuf,
+    /// Which pipeline of the file to run.
+    #[arg(long)]
+    pub pipeline: Option<String>,
+    /// Override a parameter, as with `proxmo run`.
+    #[arg(long = "set", value_name = "STAGE.PARAM=VALUE")]
+    pub sets: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -108,6 +123,32 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
         BenchTarget::Env(e) => run_env(e),
         BenchTarget::Check(c) => run_check(c),
         BenchTarget::Tokenizer(t) => run_tokenizer(t),
+        BenchTarget::Iteration(i) => run_iteration(i),
+    }
+}
+
+fn run_iteration(args: IterationArgs) -> anyhow::Result<u8> {
+    let selection = crate::dsl::Selection::One(args.pipeline.clone());
+    let pipeline = match super::load_or_report(&args.file, selection, &args.sets) {
+        Ok(mut p) => p.remove(0),
+        Err(code) => return Ok(code),
+    };
+    let mut progress = super::progress::RunProgress::new(false);
+    let measured = crate::bench::iteration::measure(&pipeline, &mut progress);
+    progress.finish();
+    match measured {
+        Ok(batches) => {
+            console::outln(&format!(
+                "pipeline `{}`: each batch's wall time (play, credit, update; evaluations not counted)",
+                pipeline.name
+            ));
+            console::out(&crate::bench::iteration::table(&batches));
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            console::errln(&format!("error: {e:#}"));
+            Ok(super::exit_code_of(&e))
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use crate::agent::prompt::guess_task_statement;
 use crate::env::{StepOutcome, QUERY_SLOT};
 use crate::rng::Rng;
 use anyhow::{bail, Result};
+use std::time::Duration;
 
 /// What a policy sees when it acts.
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +111,17 @@ pub struct UpdateStats {
     pub entropy: f64,
 }
 
+/// Time spent waiting for a model worker, by request (cumulative).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WorkerTime {
+    /// Sampling responses (`generate`).
+    pub generate: Duration,
+    /// Optimiser steps (`train`).
+    pub train: Duration,
+    /// Everything else (`hello`, `save`, `load`).
+    pub other: Duration,
+}
+
 /// Chooses the next action from what the environment shows.
 pub trait Policy: Send + Sync {
     fn act(&self, view: &View, rng: &mut Rng) -> Result<Choice>;
@@ -157,6 +169,13 @@ pub trait Policy: Send + Sync {
     /// Restores what `save_state` wrote.
     fn load_state(&mut self, _dir: &std::path::Path) -> Result<()> {
         Ok(())
+    }
+
+    /// The total time spent so far waiting for the process that does this policy's model
+    /// maths, for a policy that has one (`policy.lm`'s worker): what is left of a batch's
+    /// wall time is proxmo's own work.
+    fn worker_time(&self) -> Option<WorkerTime> {
+        None
     }
 
     /// One optimiser step of a language model on `micro_batches` of token rows; returns the

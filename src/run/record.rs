@@ -25,6 +25,8 @@ pub fn episode_metrics(played: &Rollouts, seconds: f64) -> EpisodeMetrics {
         success_rate: won / n,
         score: 100.0 * episodes.iter().map(|e| e.score).sum::<f64>() / n,
         mean_steps: steps as f64 / n,
+        invalid_action_share: played.rows.iter().filter(|r| !r.valid).count() as f64
+            / played.rows.len().max(1) as f64,
         env_steps_per_second: steps as f64 / seconds.max(1e-9),
         success_by_kind: by_kind
             .into_iter()
@@ -54,17 +56,24 @@ pub fn credit_metrics(adv: &Advantages, millis: f64) -> CreditMetrics {
 pub fn iteration_line(iterations: usize, env: &str, m: &BatchMetrics) -> String {
     let e = m.episodes.clone().unwrap_or_default();
     let mut line = format!(
-        "iteration {}/{iterations} ({env}): {} episodes, success {:.3}, score {:.1}, {:.1} steps/episode, {:.0} env steps/s, advantage std {:.3}",
+        "iteration {}/{iterations} ({env}): {} episodes, success {:.3}, score {:.1}, {:.1} steps/episode, invalid actions {:.3}, {:.0} env steps/s, advantage std {:.3}",
         m.iteration.unwrap_or(0) + 1,
         e.episodes,
         e.success_rate,
         e.score,
         e.mean_steps,
+        e.invalid_action_share,
         e.env_steps_per_second,
         m.credit.advantage_std
     );
     for (k, v) in &m.update {
         line.push_str(&format!(", {} {v:.3}", k.replace('_', " ")));
+    }
+    if let Some(t) = &m.timing {
+        line.push_str(&format!(
+            "; {:.2} s: worker generate {:.2} s, train {:.2} s, proxmo {:.3} s",
+            t.batch_seconds, t.worker_generate_seconds, t.worker_train_seconds, t.proxmo_seconds
+        ));
     }
     line
 }
@@ -72,7 +81,7 @@ pub fn iteration_line(iterations: usize, env: &str, m: &BatchMetrics) -> String 
 /// The progress line of an evaluation.
 pub fn evaluation_line(after: usize, e: &EpisodeMetrics) -> String {
     format!(
-        "evaluation after batch {after}: success {:.3}, score {:.1} on {} episodes",
-        e.success_rate, e.score, e.episodes
+        "evaluation after batch {after}: success {:.3}, score {:.1}, invalid actions {:.3} on {} episodes",
+        e.success_rate, e.score, e.invalid_action_share, e.episodes
     )
 }

@@ -11,7 +11,7 @@ use crate::env::EnvFactory;
 use crate::error::invalid;
 use crate::kinds::roles::{Build, Sink, Update};
 use crate::kinds::{self};
-use crate::metrics::{BatchMetrics, EpisodeMetrics};
+use crate::metrics::{BatchMetrics, EpisodeMetrics, TimingMetrics};
 use crate::rng::Rng;
 use crate::rollout::policy::Policy;
 use crate::rollout::{collect, sample_tasks};
@@ -39,6 +39,9 @@ pub trait Progress {
 
     /// `done` of `total` units (batches) are finished: for a live bar with rate and ETA.
     fn advance(&mut self, _unit: &str, _done: usize, _total: usize) {}
+
+    /// A training batch was played, credited and updated (before its evaluation, if due).
+    fn batch_done(&mut self, _metrics: &BatchMetrics) {}
 }
 
 impl<F: FnMut(&str)> Progress for F {
@@ -409,6 +412,7 @@ impl<'p> Trainer<'p> {
         progress: &mut dyn Progress,
     ) -> Result<(usize, BatchDiagnostics)> {
         let t0 = Instant::now();
+        let waited_before = self.policy.worker_time();
         let tasks = sample_tasks(self.n_tasks, self.tasks_per_batch, rng);
         let envs = &self.envs;
         let played = collect(
@@ -441,6 +445,14 @@ impl<'p> Trainer<'p> {
         if let Some(update) = self.update.as_mut() {
             metrics.update = update.apply(self.policy.as_mut(), &played, &adv.advantage)?;
         }
+        if let (Some(before), Some(after)) = (waited_before, self.policy.worker_time()) {
+            metrics.timing = Some(TimingMetrics::split(
+                t0.elapsed().as_secs_f64(),
+                (after.generate - before.generate).as_secs_f64(),
+                (after.train - before.train).as_secs_f64(),
+            ));
+        }
+        progress.batch_done(&metrics);
         let iterations = self.plan.settings.iterations;
         let every = self.plan.settings.eval_every;
         let due = every > 0 && ((iteration + 1) % every == 0 || iteration + 1 == iterations);

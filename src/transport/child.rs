@@ -45,6 +45,10 @@ pub struct ChildProcess {
     stderr_done: Arc<AtomicBool>,
     pub(super) next_id: u64,
     failure: Option<String>,
+    /// When the request now being answered was handed to the child (after encoding).
+    waiting_since: Option<Instant>,
+    /// Time spent waiting for the child's answers: sending, its work, the answer's line.
+    waited: Duration,
 }
 
 impl fmt::Debug for ChildProcess {
@@ -59,6 +63,13 @@ impl fmt::Debug for ChildProcess {
 }
 
 impl ChildProcess {
+    /// The total time this process has spent waiting for the child's answers: from each
+    /// encoded request to its answer's line, so the child's share of a run can be told from
+    /// proxmo's own.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
     /// Starts `command` (split into words by [`split_command`], no shell) with piped stdin,
     /// stdout and stderr, stdout lines capped at [`MAX_LINE_BYTES`]. `role` names the child
     /// in every message ("policy process").
@@ -120,6 +131,8 @@ impl ChildProcess {
             stderr_done,
             next_id: 1,
             failure: None,
+            waiting_since: None,
+            waited: Duration::ZERO,
         })
     }
 
@@ -173,6 +186,7 @@ impl ChildProcess {
         let mut line = serde_json::to_vec(value)
             .map_err(|e| anyhow!("{site}: could not encode the request: {e}"))?;
         line.push(b'\n');
+        self.waiting_since = Some(Instant::now());
         let queued = match &self.to_writer {
             Some(tx) => tx.try_send(line).is_ok(),
             None => false,
@@ -215,7 +229,12 @@ impl ChildProcess {
                 Err(RecvTimeoutError::Disconnected) => StdoutEvent::Eof,
             };
             let bytes = match event {
-                StdoutEvent::Line(bytes) => bytes,
+                StdoutEvent::Line(bytes) => {
+                    if let Some(since) = self.waiting_since.take() {
+                        self.waited += since.elapsed();
+                    }
+                    bytes
+                }
                 StdoutEvent::Eof => {
                     let what = "it closed its stdout without answering".to_string();
                     return Err(self.fail(site, what, EXIT_GRACE));

@@ -14,7 +14,9 @@ pub mod pack;
 pub mod train;
 pub mod worker;
 
-use super::policy::{Choice, Policy, Request, TokenLoss, TokenRecord, TrainRow, Transcript};
+use super::policy::{
+    Choice, Policy, Request, TokenLoss, TokenRecord, TrainRow, Transcript, WorkerTime,
+};
 use crate::agent::projection::{fallback_chars, project};
 use crate::agent::prompt::{for_step, Benchmark};
 use crate::lm::PromptEncoder;
@@ -211,6 +213,10 @@ impl Policy for LmPolicy {
 
     fn set_evaluating(&mut self, evaluating: bool) {
         self.evaluating = evaluating;
+    }
+
+    fn worker_time(&self) -> Option<WorkerTime> {
+        self.worker().ok().map(|w| w.waited())
     }
 
     fn train_tokens(

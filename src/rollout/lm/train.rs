@@ -46,7 +46,6 @@ pub fn train_on_rollouts(
     }
     let lengths: Vec<usize> = rows.iter().map(|r| r.tokens.response.len()).collect();
     let truncated = rows.iter().filter(|r| r.tokens.truncated > 0).count();
-    let invalid = played.rows.iter().filter(|r| !r.valid).count();
     let n_rows = rows.len();
     let packed = pack(rows, micro_batch_tokens);
     let mut metrics = policy.train_tokens(loss, &packed.micro_batches)?;
@@ -62,10 +61,6 @@ pub fn train_on_rollouts(
             lengths.iter().copied().max().unwrap_or(0) as f64,
         ),
         ("truncated_prompts", truncated as f64),
-        (
-            "invalid_action_share",
-            invalid as f64 / played.rows.len().max(1) as f64,
-        ),
     ];
     metrics.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
     Ok(metrics)

@@ -1,7 +1,7 @@
 //! The client side of the model worker (`python/proxmo_worker.py`, docs/worker-protocol.md):
 //! token ids go out, sampled ids with their log-probabilities and training metrics come back.
 
-use crate::rollout::policy::{TokenLoss, TrainRow};
+use crate::rollout::policy::{TokenLoss, TrainRow, WorkerTime};
 use crate::transport::ChildProcess;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Map, Value as Json};
@@ -36,6 +36,8 @@ pub struct Worker {
     timeout: Duration,
     /// The facts `hello` answered (model type, parameters, device, ...).
     pub facts: Map<String, Json>,
+    /// Time spent waiting for the worker's answers, by request.
+    waited: WorkerTime,
 }
 
 impl Worker {
@@ -52,17 +54,35 @@ impl Worker {
                 "policy.lm: the model worker speaks protocol {other:?}, proxmo speaks {PROTOCOL_VERSION}"
             ),
         }
+        let waited = WorkerTime {
+            other: process.waited(),
+            ..WorkerTime::default()
+        };
         Ok(Worker {
             process,
             timeout,
             facts,
+            waited,
         })
     }
 
     fn call(&mut self, op: &str, mut request: Map<String, Json>) -> Result<Map<String, Json>> {
         request.insert("op".into(), json!(op));
         let site = format!("policy.lm, op `{op}`");
-        self.process.call(&site, request, self.timeout)
+        let before = self.process.waited();
+        let answer = self.process.call(&site, request, self.timeout);
+        let waited = self.process.waited().saturating_sub(before);
+        *match op {
+            "generate" => &mut self.waited.generate,
+            "train" => &mut self.waited.train,
+            _ => &mut self.waited.other,
+        } += waited;
+        answer
+    }
+
+    /// The total time spent waiting for the worker so far.
+    pub fn waited(&self) -> WorkerTime {
+        self.waited
     }
 
     /// Samples one response per prompt, all in one batch.

@@ -1,0 +1,122 @@
+//! The split of a language-model run's batches (`proxmo bench iteration`): the time proxmo
+//! waited for its model worker (sampling responses, optimiser steps) against the time it
+//! spent on its own work (prompts, chat template, tokenising, decoding, projecting onto
+//! actions, environment steps, credit, packing, JSON). Measured in the run itself, batch by
+//! batch, by the runner's clocks (`metrics::TimingMetrics`); the evaluations are not counted.
+
+use crate::metrics::BatchMetrics;
+use crate::run::{self, Progress, RunOptions};
+use crate::stage::ResolvedPipeline;
+use anyhow::{bail, Result};
+use std::fmt::Write;
+
+/// Forwards the run's messages and keeps each batch's metrics.
+struct Recorder<'a> {
+    inner: &'a mut dyn Progress,
+    batches: Vec<BatchMetrics>,
+}
+
+impl Progress for Recorder<'_> {
+    fn say(&mut self, message: &str) {
+        self.inner.say(message)
+    }
+
+    fn advance(&mut self, unit: &str, done: usize, total: usize) {
+        self.inner.advance(unit, done, total)
+    }
+
+    fn batch_done(&mut self, metrics: &BatchMetrics) {
+        self.batches.push(metrics.clone());
+    }
+}
+
+/// Runs `pipeline` (its sinks write as usual) and returns each batch's metrics.
+pub fn measure(
+    pipeline: &ResolvedPipeline,
+    progress: &mut dyn Progress,
+) -> Result<Vec<BatchMetrics>> {
+    let plan = run::plan(pipeline)
+        .map_err(|_| anyhow::anyhow!("pipeline `{}` no longer plans", pipeline.name))?;
+    let mut recorder = Recorder {
+        inner: progress,
+        batches: Vec::new(),
+    };
+    run::run(&plan, RunOptions::default(), &mut recorder)?;
+    if recorder.batches.iter().all(|b| b.timing.is_none()) {
+        bail!(
+            "pipeline `{}` ran, but its policy has no model worker to time (this benchmark is for policy.lm)",
+            pipeline.name
+        );
+    }
+    Ok(recorder.batches)
+}
+
+/// One line per batch and a total: seconds of each part and proxmo's share.
+pub fn table(batches: &[BatchMetrics]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>6} {:>10} {:>12} {:>10} {:>10} {:>10} {:>12}",
+        "batch", "total s", "generate s", "train s", "credit s", "proxmo s", "proxmo share"
+    );
+    let mut sums = [0.0f64; 5];
+    for b in batches {
+        let Some(t) = &b.timing else { continue };
+        let parts = [
+            t.batch_seconds,
+            t.worker_generate_seconds,
+            t.worker_train_seconds,
+            b.credit.advantage_ms / 1e3,
+            t.proxmo_seconds,
+        ];
+        for (sum, x) in sums.iter_mut().zip(parts) {
+            *sum += x;
+        }
+        let label = b.iteration.map_or("-".to_string(), |i| (i + 1).to_string());
+        let _ = writeln!(out, "{}", row(&label, parts, t.proxmo_share));
+    }
+    let worker = sums[1] + sums[2];
+    let _ = writeln!(out, "{}", row("all", sums, sums[4] / worker.max(1e-12)));
+    out
+}
+
+fn row(label: &str, p: [f64; 5], share: f64) -> String {
+    format!(
+        "{label:>6} {:>10.3} {:>12.3} {:>10.3} {:>10.4} {:>10.4} {:>11.3}%",
+        p[0],
+        p[1],
+        p[2],
+        p[3],
+        p[4],
+        100.0 * share
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::TimingMetrics;
+
+    #[test]
+    fn the_total_line_sums_the_batches_and_takes_the_share_of_the_sums() {
+        let batch = |i, t: TimingMetrics| {
+            let mut b = BatchMetrics {
+                iteration: Some(i),
+                timing: Some(t),
+                ..BatchMetrics::default()
+            };
+            b.credit.advantage_ms = 1.0;
+            b
+        };
+        let text = table(&[
+            batch(0, TimingMetrics::split(10.0, 8.0, 1.0)),
+            batch(1, TimingMetrics::split(4.0, 2.0, 1.0)),
+        ]);
+        let total = text.lines().last().unwrap();
+        // 14 s in all, 10 + 2 s of the worker, 2 s proxmo: 2/12 = 16.667 %.
+        assert!(total.contains("14.000"), "{total}");
+        assert!(total.contains("10.000"), "{total}");
+        assert!(total.contains("16.667%"), "{total}");
+        assert!(total.contains("0.0020"), "{total}");
+    }
+}
