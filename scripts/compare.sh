@@ -8,14 +8,17 @@
 #   scripts/compare.sh pipelines/train_alfworld.pipe runs/alfworld 1 8
 #   scripts/compare.sh pipelines/train_webshop.pipe  runs/webshop  1 8
 #
+# Arguments after the seeds go to every run (`--set lm.model=DIR ...`).
+#
 # Methods: proxmo no_psc no_psa gigpo grpo (override with METHODS="..."); the binary is
 # $PROXMO, else target/release/proxmo (build it with `cargo build --release`).
 set -euo pipefail
-if [ $# -ne 4 ]; then
-    echo "usage: $0 PIPE OUT_DIR FIRST_SEED LAST_SEED" >&2
+if [ $# -lt 4 ]; then
+    echo "usage: $0 PIPE OUT_DIR FIRST_SEED LAST_SEED [--set STAGE.PARAM=VALUE ...]" >&2
     exit 2
 fi
 pipe=$1 out=$2 first=$3 last=$4
+shift 4
 bin=${PROXMO:-target/release/proxmo}
 methods=${METHODS:-proxmo no_psc no_psa gigpo grpo}
 mkdir -p "$out"
@@ -25,7 +28,7 @@ for seed in $(seq "$first" "$last"); do
         [ -s "$file" ] || [ -e "$file.part" ] && continue
         echo "$(date +%T) $pipe $m seed $seed" >&2
         "$bin" run "$pipe" --pipeline "$m" --set seed="$seed" \
-            --set "out_$m.path=$file.part" --quiet
+            --set "out_$m.path=$file.part" --quiet "$@"
         mv "$file.part" "$file"
     done
 done

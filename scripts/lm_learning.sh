@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The language-model learning benchmark: the tiny model on ALFWorld, warm-started once on the
+# expert's demonstrations (pipeline `sft`), then PPO with ProxMO credit against GRPO credit on
+# the same budget, both from that warm start, over seeds (scripts/compare.sh), and the
+# comparison on valid_unseen (`proxmo report`).
+#
+#   scripts/lm_learning.sh runs/alfworld_lm 1 3 --set lm.python=.venv/bin/python
+#
+# Settings (environment): MODEL (models/tiny), SFT_ITERATIONS (200), SFT_LR (3e-3),
+# PPO_ITERATIONS (20), PPO_LR (1e-4), METHODS ("proxmo grpo"), PROXMO (the binary).
+# Arguments after the seeds go to every run. An interrupted benchmark resumes: the warm
+# start is kept once written, and finished runs are skipped.
+set -euo pipefail
+if [ $# -lt 3 ]; then
+    echo "usage: $0 OUT_DIR FIRST_SEED LAST_SEED [--set STAGE.PARAM=VALUE ...]" >&2
+    exit 2
+fi
+out=$1 first=$2 last=$3
+shift 3
+bin=${PROXMO:-target/release/proxmo}
+pipe=pipelines/alfworld_lm.pipe
+sft_iterations=${SFT_ITERATIONS:-200}
+ppo_iterations=${PPO_ITERATIONS:-20}
+mkdir -p "$out"
+if [ ! -d "$out/sft" ]; then
+    echo "$(date +%T) warm start: $sft_iterations batches of demonstrations" >&2
+    "$bin" run "$pipe" --pipeline sft --quiet \
+        --set "lm.model=${MODEL:-models/tiny}" \
+        --set "iterations=$sft_iterations" --set "eval_every=$sft_iterations" \
+        --set "expert.lr=${SFT_LR:-3e-3}" \
+        --set "warm_start.save=$out/sft" --set "out_sft.path=$out/sft.metrics.jsonl" "$@"
+fi
+METHODS=${METHODS:-proxmo grpo} PROXMO=$bin scripts/compare.sh "$pipe" "$out" "$first" "$last" \
+    --set "lm.model=$out/sft" --set "lm.lr=${PPO_LR:-1e-4}" \
+    --set "iterations=$ppo_iterations" --set "eval_every=$ppo_iterations" "$@"
