@@ -14,10 +14,8 @@ JSON object per line in each direction. The full protocol is documented in
         "done": false, "won": false, "score": 0.0, "admissible": [...], "expert": [...]}
     -> {"id": 4, "op": "step", "env": 0, "action": "open door"}
     <- {"id": 4, "ok": true, ... same fields as reset ...}
-    -> {"id": 5, "op": "step_batch", "steps": [{"env": 0, "action": "..."}, ...]}
-    <- {"id": 5, "ok": true, "results": [{"ok": true, ...}, {"ok": false, "error": {...}}]}
-    -> {"id": 6, "op": "close", "env": 0}
-    <- {"id": 6, "ok": true, "env": 0}
+    -> {"id": 5, "op": "close", "env": 0}
+    <- {"id": 5, "ok": true, "env": 0}
 
 Errors never end the process: a bad request gets
 ``{"id": N, "ok": false, "error": {"type": "...", "message": "..."}}``.
@@ -33,7 +31,7 @@ Kinds:
   "task_types": [1..6], "expert": false}``; ``expert: true`` adds ALFWorld's hand-coded expert
   plan as ``expert``.
 * ``webshop``: the user's WebShop checkout (``{"path": DIR, "split": "test",
-  "num_products": null, "human_goals": true}``), played through ``WebAgentTextEnv``.
+  "num_products": null, "human_goals": false}``), played through ``WebAgentTextEnv``.
 * ``debug``: a tiny built-in environment for protocol tests (no third-party imports).
 
 Only the standard library is imported at start-up; each kind imports its packages lazily, and a
@@ -697,24 +695,6 @@ class Server:
             out = inst.step(action)
             out["env"] = env_id
             return out
-        if op == "step_batch":
-            steps = _require(request, "steps", list, "step_batch")
-            results = []
-            for item in steps:
-                try:
-                    if not isinstance(item, dict):
-                        raise bad_request("step_batch: each item must be an object")
-                    env_id, inst = self.env(item, "step_batch")
-                    action = _require(item, "action", str, "step_batch")
-                    out = inst.step(action)
-                    out["env"] = env_id
-                    out["ok"] = True
-                except Exception as exc:
-                    out = {"ok": False, "error": error_of(exc)}
-                    if isinstance(item, dict) and "env" in item:
-                        out["env"] = item["env"]
-                results.append(out)
-            return {"results": results}
         if op == "close":
             env_id, inst = self.env(request, "close")
             del self.envs[env_id]

@@ -120,12 +120,11 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(c.error(op="reset", env=1, task=0), "unknown_env")
         c.ok(op="reset", env=0, task=1)
         self.assertEqual(c.error(op="step", env=0, action=5), "bad_request")
-        self.assertEqual(c.error(op="step_batch", steps="x"), "bad_request")
         self.assertEqual(c.error(op="sleep", seconds="x"), "bad_request")
         self.assertEqual(c.error(op="close", env=9), "unknown_env")
         self.assertTrue(c.ok(op="hello"))
 
-    def test_debug_play_batch_and_no_auto_reset(self):
+    def test_debug_play_and_no_auto_reset(self):
         c = self.c
         created = c.ok(op="create", env=3, kind="debug", config={"n_tasks": 2})
         self.assertEqual(created["n_tasks"], 2)
@@ -136,16 +135,11 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(r["task"], "debug-0")
         self.assertEqual(c.ok(op="reset", env=4, task=2)["task"], "c")
         self.assertEqual(c.ok(op="reset", env=4, task="explicit-id")["task"], "explicit-id")
-        r = c.ok(op="step_batch", steps=[
-            {"env": 3, "action": "win"}, {"env": 4, "action": "look"},
-            {"env": 99, "action": "look"}, "junk"])
-        res = r["results"]
-        self.assertEqual(len(res), 4)
-        self.assertTrue(res[0]["ok"] and res[0]["won"] and res[0]["done"])
-        self.assertEqual(res[0]["reward"], 1.0)
-        self.assertTrue(res[1]["ok"] and not res[1]["done"])
-        self.assertEqual(res[2]["error"]["type"], "unknown_env")
-        self.assertEqual(res[3]["error"]["type"], "bad_request")
+        won = c.ok(op="step", env=3, action="win")
+        self.assertTrue(won["won"] and won["done"])
+        self.assertEqual(won["reward"], 1.0)
+        self.assertFalse(c.ok(op="step", env=4, action="look")["done"])
+        self.assertEqual(c.error(op="step", env=99, action="look"), "unknown_env")
         self.assertEqual(c.error(op="step", env=3, action="look"), "episode_done")
         c.ok(op="reset", env=3, task=0)
         c.ok(op="step", env=3, action="look")

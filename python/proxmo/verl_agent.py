@@ -58,13 +58,14 @@ def compute_gigpo_outcome_advantage(
     similarity_thresh=0.95,
 ):
     """GiGPO: episode-normalised row scores plus exact (or similar, ``enable_similarity``)
-    anchor-state groups. Returns ``(advantages, returns)``, both the token-level advantages."""
+    anchor-state groups. Returns ``(advantages, returns)``, both the token-level advantages.
+
+    The released ProxMO function computes exactly this in GiGPO's modes with PSC off, so this
+    one only narrows the modes and hands over."""
     _check_mode(mode, _MODES)
-    params = _gigpo_params(epsilon, step_advantage_w, mode, enable_similarity, similarity_thresh)
-    _, _, total = _run(token_level_rewards, step_rewards, response_mask, anchor_obs, index,
-                       traj_index, "gigpo", params, None)
-    scores = _tokens(total, token_level_rewards, response_mask)
-    return scores, scores
+    return compute_proxmo_outcome_advantage(
+        token_level_rewards, step_rewards, response_mask, anchor_obs, index, traj_index,
+        epsilon, step_advantage_w, mode, enable_similarity, similarity_thresh)
 
 
 def compute_proxmo_outcome_advantage(
@@ -100,7 +101,9 @@ def compute_proxmo_outcome_advantage(
         psc_from = None
     else:
         kind = "gigpo"
-        params = _gigpo_params(epsilon, step_advantage_w, mode, enable_similarity, similarity_thresh)
+        params = {"eps": float(epsilon), "omega": float(step_advantage_w), "norm": mode,
+                  "matching": "similar" if enable_similarity else "exact",
+                  "similarity": float(similarity_thresh)}
         psc_from = psc if enable_psc else None
     episode, step, total = _run(token_level_rewards, step_rewards, response_mask, anchor_obs,
                                 index, traj_index, kind, params, psc_from)
@@ -114,16 +117,6 @@ def compute_proxmo_outcome_advantage(
 def _check_mode(mode, allowed):
     if mode not in allowed:
         raise ValueError(f"Unknown mode: {mode!r}; expected one of {', '.join(allowed)}")
-
-
-def _gigpo_params(epsilon, step_advantage_w, mode, enable_similarity, similarity_thresh):
-    return {
-        "eps": float(epsilon),
-        "omega": float(step_advantage_w),
-        "norm": mode,
-        "matching": "similar" if enable_similarity else "exact",
-        "similarity": float(similarity_thresh),
-    }
 
 
 def _run(token_level_rewards, step_rewards, response_mask, anchor_obs, index, traj_index,

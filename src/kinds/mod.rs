@@ -11,7 +11,7 @@ macro_rules! stage_kind {
         pub const KIND: $crate::kinds::Kind = $crate::kinds::Kind {
             name: $name,
             schema,
-            fields: $crate::stage::config::field_names::<$config>,
+            fields: <$config as $crate::stage::StageConfig>::fields,
             check: $crate::stage::config::check::<$config>,
             build: $build,
         };

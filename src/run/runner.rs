@@ -223,8 +223,8 @@ struct Trainer<'p> {
     plan: &'p Plan<'p>,
     env_kind: String,
     envs: EnvFactory,
-    /// The evaluation environments: `eval_split`'s first, then each of `eval_splits`.
-    eval_envs: Vec<(String, EnvFactory)>,
+    /// The evaluation splits: `eval_split` first, then each of `eval_splits`.
+    eval_splits: Vec<EvalSplit>,
     tasks_per_batch: usize,
     n_tasks: usize,
     policy: Box<dyn Policy>,
@@ -291,11 +291,11 @@ impl<'p> Trainer<'p> {
             bail!("environment `{}` ({}) has no tasks", env.name, env.kind);
         }
         // Built before training starts, so a broken evaluation split fails at once.
-        let eval_envs = match plan.settings.eval_every {
+        let eval_splits = match plan.settings.eval_every {
             0 => Vec::new(),
             _ => std::iter::once(&plan.settings.eval_split)
                 .chain(&plan.settings.eval_splits)
-                .map(|split| Ok((split.clone(), eval_factory(env, split)?)))
+                .map(|split| EvalSplit::build(env, split))
                 .collect::<Result<_>>()?,
         };
         let mut policy = build_policy(policy, &env.kind)?;
@@ -312,7 +312,7 @@ impl<'p> Trainer<'p> {
             plan,
             env_kind: env.kind.clone(),
             envs,
-            eval_envs,
+            eval_splits,
             tasks_per_batch: plan_rollout.tasks,
             n_tasks,
             policy,
@@ -479,11 +479,11 @@ impl Trainer<'_> {
         metrics: &mut BatchMetrics,
         progress: &mut dyn Progress,
     ) -> Result<()> {
-        for (i, (split, envs)) in self.eval_envs.iter().enumerate() {
+        for (i, split) in self.eval_splits.iter().enumerate() {
             // The same stream for every split and batch of a seed: evaluations are comparable.
             let mut rng = Rng::new(self.plan.settings.seed ^ 0x6576_616c).fork(iteration as u64);
-            let eval = evaluate(envs, self.policy.as_ref(), &mut rng)?;
-            let label = match split.as_str() {
+            let eval = split.evaluate(self.policy.as_ref(), &mut rng)?;
+            let label = match split.name.as_str() {
                 "" => String::new(),
                 s => format!(" ({s})"),
             };
@@ -491,7 +491,7 @@ impl Trainer<'_> {
             match i {
                 0 => metrics.eval = Some(eval),
                 _ => {
-                    metrics.more_evals.insert(split.clone(), eval);
+                    metrics.more_evals.insert(split.name.clone(), eval);
                 }
             }
         }
@@ -506,34 +506,49 @@ fn plan_checkpoint_dir(checkpoint: &Option<Checkpoint>) -> Result<&Path> {
         .context("the run has no checkpoint directory")
 }
 
-/// The environments an evaluation on `split` plays: the env stage on that split (empty:
-/// its own split).
-fn eval_factory(env: &ResolvedStage, split: &str) -> Result<EnvFactory> {
-    let mut params = env.params.clone();
-    if let (
-        false,
-        Ok(Build::Env {
-            split_param: Some(p),
-            ..
-        }),
-    ) = (split.is_empty(), kind_build(&env.kind))
-    {
-        params
-            .0
-            .insert(p.to_string(), Value::Str(split.to_string()));
-    }
-    let factory = build_env(env, &params)?;
-    // Making one instance checks the split now rather than at the first evaluation.
-    factory
-        .make()
-        .with_context(|| format!("evaluation split {split:?}"))?;
-    Ok(factory)
+/// The environments an evaluation on one split plays, with the split's task count (read
+/// once here: every evaluation plays all of them).
+struct EvalSplit {
+    /// The split's name; empty: the env stage's own split.
+    name: String,
+    envs: EnvFactory,
+    n_tasks: usize,
 }
 
-/// Plays every task of the evaluation split once with the current policy.
-fn evaluate(envs: &EnvFactory, policy: &dyn Policy, rng: &mut Rng) -> Result<EpisodeMetrics> {
-    let tasks: Vec<usize> = (0..envs.make()?.n_tasks()).collect();
-    let t0 = Instant::now();
-    let played = collect(&|| envs.make(), &tasks, 1, policy, rng)?;
-    Ok(episode_metrics(&played, t0.elapsed().as_secs_f64()))
+impl EvalSplit {
+    /// The env stage `env` on `split`.
+    fn build(env: &ResolvedStage, split: &str) -> Result<EvalSplit> {
+        let mut params = env.params.clone();
+        if let (
+            false,
+            Ok(Build::Env {
+                split_param: Some(p),
+                ..
+            }),
+        ) = (split.is_empty(), kind_build(&env.kind))
+        {
+            params
+                .0
+                .insert(p.to_string(), Value::Str(split.to_string()));
+        }
+        let envs = build_env(env, &params)?;
+        // Making one instance checks the split now rather than at the first evaluation.
+        let n_tasks = envs
+            .make()
+            .with_context(|| format!("evaluation split {split:?}"))?
+            .n_tasks();
+        Ok(EvalSplit {
+            name: split.to_string(),
+            envs,
+            n_tasks,
+        })
+    }
+
+    /// Plays every task of the split once with the current policy.
+    fn evaluate(&self, policy: &dyn Policy, rng: &mut Rng) -> Result<EpisodeMetrics> {
+        let tasks: Vec<usize> = (0..self.n_tasks).collect();
+        let t0 = Instant::now();
+        let played = collect(&|| self.envs.make(), &tasks, 1, policy, rng)?;
+        Ok(episode_metrics(&played, t0.elapsed().as_secs_f64()))
+    }
 }

@@ -63,6 +63,13 @@ pub trait StageConfig: DeserializeOwned {
     fn validate(&self) -> Result<(), Problem> {
         Ok(())
     }
+
+    /// The parameter names this config reads (for the schema agreement test). A config
+    /// with `#[serde(flatten)]` fields overrides it: serde reads such a struct as a map,
+    /// which hides its field names from [`field_names`].
+    fn fields() -> Vec<&'static str> {
+        field_names::<Self>()
+    }
 }
 
 /// Reads `params` into `T`.
@@ -85,6 +92,7 @@ pub fn check<T: StageConfig>(params: &Params) -> Result<(), Problem> {
 }
 
 /// The field names of a config struct, as serde sees them (for the schema agreement test).
+/// Empty for a struct with `#[serde(flatten)]` fields (see [`StageConfig::fields`]).
 pub fn field_names<T: DeserializeOwned>() -> Vec<&'static str> {
     let mut probe = FieldProbe(None);
     let _ = T::deserialize(&mut probe);

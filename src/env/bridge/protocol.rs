@@ -12,7 +12,6 @@
 //! | `{"id": N, "op": "create", "env": E, "kind": K, "config": {...}}` | `env`, `kind`, `n_tasks` (int, 1 to [`MAX_TASKS`]), `tasks` (the first task ids, up to 1000; optional) |
 //! | `{"id": N, "op": "reset", "env": E, "task": T}` | an *outcome* (below), plus `task` |
 //! | `{"id": N, "op": "step", "env": E, "action": "..."}` | an *outcome* |
-//! | `{"id": N, "op": "step_batch", "steps": [{"env": E, "action": "..."}, ...]}` | `results`: one object per step, in order, each `{"ok": true, ...outcome}` or `{"ok": false, "error": {...}}` |
 //! | `{"id": N, "op": "close", "env": E}` | `env` |
 //!
 //! `T` in `reset` is either an index into the instance's task list (`0 <= T < n_tasks`) or an

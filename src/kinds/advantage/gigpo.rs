@@ -1,13 +1,11 @@
 //! `advantage.gigpo`: GRPO's episode level plus anchor-state groups at the step level.
 
-use super::{base_estimator, common_params, omega_param, ProfileName};
+use super::{omega_param, schema_with};
 use crate::advantage::anchor_groups::Matching;
 use crate::advantage::{EpisodeRule, Estimator, StepRule};
 use crate::kinds::Build;
 use crate::stage::config::read;
-use crate::stage::{
-    ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema,
-};
+use crate::stage::{ParamDefault, ParamSpec, ParamType, Params, Range, StageConfig, StageSchema};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -24,19 +22,18 @@ pub enum MatchingName {
     Similar,
 }
 
+/// GiGPO's own parameters, beside the shared ones.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Config {
-    pub profile: ProfileName,
-    pub gamma: f64,
-    pub eps: f64,
-    pub invalid_penalty: f64,
+pub struct Own {
     pub norm: Norm,
     pub matching: MatchingName,
     pub similarity: f64,
     pub omega: f64,
 }
 
-impl StageConfig for Config {}
+impl StageConfig for Own {}
+
+pub type Config = super::Config<Own>;
 
 stage_kind!("advantage.gigpo", Config, Build::Advantage(build));
 
@@ -61,19 +58,19 @@ fn schema() -> StageSchema {
             "with matching = \"similar\": minimum ratio to a cluster's first member",
         )
         .range(Range::closed(0.0, 1.0)),
+        omega_param(),
     ];
-    StageSchema {
-        kind: KIND.name,
-        role: Role::Advantage,
-        doc: "GiGPO: GRPO episode level plus exact anchor-state groups at the step level",
-        params: [common_params(), own, vec![omega_param()]].concat(),
-    }
+    schema_with(
+        KIND.name,
+        "GiGPO: GRPO episode level plus exact anchor-state groups at the step level",
+        own,
+    )
 }
 
 fn build(params: &Params) -> anyhow::Result<Estimator> {
-    let c: Config = read(params)?;
+    let Config { common, own: c } = read(params)?;
     let divide_by_std = c.norm == Norm::MeanStdNorm;
-    let mut est = base_estimator(c.profile, c.gamma, c.eps, c.invalid_penalty);
+    let mut est = common.estimator();
     est.omega = c.omega;
     est.episode = EpisodeRule::Grpo { divide_by_std };
     est.step = StepRule::AnchorGroups {

@@ -1,43 +1,37 @@
 //! `advantage.grpo`: the group-normalised episode outcome, no step level.
 
-use super::{base_estimator, common_params, normalize_std_param, ProfileName};
+use super::{normalize_std_param, schema_with};
 use crate::advantage::{EpisodeRule, Estimator};
 use crate::kinds::Build;
 use crate::stage::config::read;
-use crate::stage::{ParamDefault, Params, Role, StageConfig, StageSchema};
+use crate::stage::{ParamDefault, Params, StageConfig, StageSchema};
 use serde::Deserialize;
 
+/// GRPO's own parameters, beside the shared ones.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Config {
-    pub profile: ProfileName,
-    pub gamma: f64,
-    pub eps: f64,
-    pub invalid_penalty: f64,
+pub struct Own {
     pub normalize_std: bool,
 }
 
-impl StageConfig for Config {}
+impl StageConfig for Own {}
+
+pub type Config = super::Config<Own>;
 
 stage_kind!("advantage.grpo", Config, Build::Advantage(build));
 
 fn schema() -> StageSchema {
-    StageSchema {
-        kind: KIND.name,
-        role: Role::Advantage,
-        doc: "GRPO: group-normalised episode outcome, no step level",
-        params: [
-            common_params(),
-            vec![normalize_std_param(ParamDefault::bool(true))],
-        ]
-        .concat(),
-    }
+    schema_with(
+        KIND.name,
+        "GRPO: group-normalised episode outcome, no step level",
+        vec![normalize_std_param(ParamDefault::bool(true))],
+    )
 }
 
 fn build(params: &Params) -> anyhow::Result<Estimator> {
     let c: Config = read(params)?;
-    let mut est = base_estimator(c.profile, c.gamma, c.eps, c.invalid_penalty);
+    let mut est = c.common.estimator();
     est.episode = EpisodeRule::Grpo {
-        divide_by_std: c.normalize_std,
+        divide_by_std: c.own.normalize_std,
     };
     Ok(est)
 }

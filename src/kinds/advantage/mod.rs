@@ -8,7 +8,10 @@ pub mod proxmo;
 pub mod rloo;
 
 use crate::advantage::{Estimator, Profile};
-use crate::stage::{ParamDefault, ParamSpec, ParamType, Params, Range};
+use crate::stage::config::field_names;
+use crate::stage::{
+    ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema,
+};
 use anyhow::{bail, Result};
 use serde::Deserialize;
 
@@ -35,6 +38,65 @@ pub fn estimator(kind: &str, params: &Params) -> Result<Estimator> {
     match super::find(kind).map(|k| &k.build) {
         Some(super::Build::Advantage(build)) => build(params),
         _ => bail!("`{kind}` is not an advantage kind"),
+    }
+}
+
+/// The parameters every estimator shares ([`common_params`]); RLOO reads nothing else.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Common {
+    pub profile: ProfileName,
+    pub gamma: f64,
+    pub eps: f64,
+    pub invalid_penalty: f64,
+}
+
+impl StageConfig for Common {}
+
+impl Common {
+    /// A fresh estimator with these values; each kind then sets its own rules.
+    fn estimator(&self) -> Estimator {
+        Estimator {
+            profile: self.profile.into(),
+            gamma: self.gamma,
+            eps: self.eps,
+            invalid_penalty: self.invalid_penalty,
+            omega: 1.0,
+            episode: crate::advantage::EpisodeRule::Grpo {
+                divide_by_std: true,
+            },
+            psc: None,
+            step: crate::advantage::StepRule::None,
+        }
+    }
+}
+
+/// An advantage kind's config: the shared parameters plus the kind's own (`Own`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config<Own> {
+    #[serde(flatten)]
+    pub common: Common,
+    #[serde(flatten)]
+    pub own: Own,
+}
+
+impl<Own: StageConfig> StageConfig for Config<Own> {
+    fn validate(&self) -> Result<(), crate::stage::Problem> {
+        self.common.validate()?;
+        self.own.validate()
+    }
+
+    fn fields() -> Vec<&'static str> {
+        [field_names::<Common>(), Own::fields()].concat()
+    }
+}
+
+/// The schema of advantage kind `kind`: the shared parameters, then its `own`.
+fn schema_with(kind: &'static str, doc: &'static str, own: Vec<ParamSpec>) -> StageSchema {
+    StageSchema {
+        kind,
+        role: Role::Advantage,
+        doc,
+        params: [common_params(), own].concat(),
     }
 }
 
@@ -88,20 +150,4 @@ fn normalize_std_param(default: ParamDefault) -> ParamSpec {
         default,
         "divide episode advantages by the group std (false: mean only, Dr.GRPO)",
     )
-}
-
-/// The fields every estimator's config has, copied into a fresh estimator.
-fn base_estimator(profile: ProfileName, gamma: f64, eps: f64, invalid_penalty: f64) -> Estimator {
-    Estimator {
-        profile: profile.into(),
-        gamma,
-        eps,
-        invalid_penalty,
-        omega: 1.0,
-        episode: crate::advantage::EpisodeRule::Grpo {
-            divide_by_std: true,
-        },
-        psc: None,
-        step: crate::advantage::StepRule::None,
-    }
 }

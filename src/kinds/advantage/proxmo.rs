@@ -1,16 +1,14 @@
 //! `advantage.proxmo`: the success-rate modulated episode level (PSC) plus
 //! similarity-weighted step baselines (PSA). docs/estimators.md has the maths.
 
-use super::{base_estimator, common_params, normalize_std_param, omega_param, ProfileName};
+use super::{normalize_std_param, omega_param, schema_with, ProfileName};
 use crate::advantage::anchor_groups::Matching;
 use crate::advantage::backend::Device;
 use crate::advantage::psc::Psc;
 use crate::advantage::{EpisodeRule, Estimator, StepRule};
 use crate::kinds::Build;
 use crate::stage::config::read;
-use crate::stage::{
-    ParamDefault, ParamSpec, ParamType, Params, Range, Role, StageConfig, StageSchema,
-};
+use crate::stage::{ParamDefault, ParamSpec, ParamType, Params, Range, StageConfig, StageSchema};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -28,12 +26,9 @@ pub enum DeviceName {
     Gpu,
 }
 
+/// ProxMO's own parameters, beside the shared ones.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Config {
-    pub profile: ProfileName,
-    pub gamma: f64,
-    pub eps: f64,
-    pub invalid_penalty: f64,
+pub struct Own {
     /// Derived from the profile when unset.
     pub normalize_std: Option<bool>,
     pub psc: bool,
@@ -49,7 +44,9 @@ pub struct Config {
     pub omega: f64,
 }
 
-impl StageConfig for Config {}
+impl StageConfig for Own {}
+
+pub type Config = super::Config<Own>;
 
 stage_kind!("advantage.proxmo", Config, Build::Advantage(build));
 
@@ -122,12 +119,10 @@ fn psa_params() -> Vec<ParamSpec> {
 }
 
 fn schema() -> StageSchema {
-    StageSchema {
-        kind: KIND.name,
-        role: Role::Advantage,
-        doc: "ProxMO: success-rate modulated episode level (PSC) plus similarity-weighted step baselines (PSA)",
-        params: [
-            common_params(),
+    schema_with(
+        KIND.name,
+        "ProxMO: success-rate modulated episode level (PSC) plus similarity-weighted step baselines (PSA)",
+        [
             vec![normalize_std_param(ParamDefault::Derived(
                 "true (paper) or false (reference)",
             ))],
@@ -136,13 +131,13 @@ fn schema() -> StageSchema {
             vec![omega_param()],
         ]
         .concat(),
-    }
+    )
 }
 
 fn build(params: &Params) -> anyhow::Result<Estimator> {
-    let c: Config = read(params)?;
-    let paper = c.profile == ProfileName::Paper;
-    let mut est = base_estimator(c.profile, c.gamma, c.eps, c.invalid_penalty);
+    let Config { common, own: c } = read(params)?;
+    let paper = common.profile == ProfileName::Paper;
+    let mut est = common.estimator();
     est.omega = c.omega;
     est.episode = EpisodeRule::Grpo {
         divide_by_std: c.normalize_std.unwrap_or(paper),

@@ -1,36 +1,24 @@
 //! `advantage.rloo`: the episode outcome minus the leave-one-out mean, no step level.
 
-use super::{base_estimator, common_params, ProfileName};
+use super::{schema_with, Common};
 use crate::advantage::{EpisodeRule, Estimator};
 use crate::kinds::Build;
 use crate::stage::config::read;
-use crate::stage::{Params, Role, StageConfig, StageSchema};
-use serde::Deserialize;
+use crate::stage::{Params, StageSchema};
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Config {
-    pub profile: ProfileName,
-    pub gamma: f64,
-    pub eps: f64,
-    pub invalid_penalty: f64,
-}
-
-impl StageConfig for Config {}
-
-stage_kind!("advantage.rloo", Config, Build::Advantage(build));
+stage_kind!("advantage.rloo", Common, Build::Advantage(build));
 
 fn schema() -> StageSchema {
-    StageSchema {
-        kind: KIND.name,
-        role: Role::Advantage,
-        doc: "RLOO: episode outcome minus the leave-one-out mean, no step level",
-        params: common_params(),
-    }
+    schema_with(
+        KIND.name,
+        "RLOO: episode outcome minus the leave-one-out mean, no step level",
+        vec![],
+    )
 }
 
 fn build(params: &Params) -> anyhow::Result<Estimator> {
-    let c: Config = read(params)?;
-    let mut est = base_estimator(c.profile, c.gamma, c.eps, c.invalid_penalty);
+    let c: Common = read(params)?;
+    let mut est = c.estimator();
     est.episode = EpisodeRule::Rloo;
     Ok(est)
 }

@@ -6,42 +6,27 @@
 //! instead (a temporary file does not survive a crash), and copies them to the target at the
 //! end; `--resume` cuts them back to the last checkpoint and goes on.
 
-use super::{check_path, path_param};
+use super::{path_schema, PathConfig};
 use crate::data::atomic::AtomicFile;
 use crate::kinds::roles::{scratch_file, Sink, SinkOffset};
 use crate::kinds::Build;
 use crate::metrics::BatchMetrics;
 use crate::stage::config::read;
-use crate::stage::{Params, Problem, Role, StageConfig, StageSchema};
+use crate::stage::{Params, StageSchema};
 use anyhow::{bail, Context, Result};
-use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Config {
-    pub path: String,
-}
-
-impl StageConfig for Config {
-    fn validate(&self) -> Result<(), Problem> {
-        check_path(&self.path)
-    }
-}
-
-stage_kind!("sink.jsonl", Config, Build::Sink(build));
+stage_kind!("sink.jsonl", PathConfig, Build::Sink(build));
 
 fn schema() -> StageSchema {
-    StageSchema {
-        kind: KIND.name,
-        role: Role::Sink,
-        doc: "writes every row with its advantages to a JSON-lines file, batch by batch; the file appears complete when the run ends",
-        params: vec![path_param(
-            "output file; rows go to a temporary file (or the checkpoint directory) renamed over it at the end",
-        )],
-    }
+    path_schema(
+        KIND.name,
+        "writes every row with its advantages to a JSON-lines file, batch by batch; the file appears complete when the run ends",
+        "output file; rows go to a temporary file (or the checkpoint directory) renamed over it at the end",
+    )
 }
 
 enum Output {
@@ -59,7 +44,7 @@ struct JsonlSink {
 }
 
 fn build(params: &Params) -> Result<Box<dyn Sink>> {
-    let c: Config = read(params)?;
+    let c: PathConfig = read(params)?;
     Ok(Box::new(JsonlSink {
         path: PathBuf::from(c.path),
         out: None,

@@ -3,41 +3,26 @@
 //! plotted mid-run. A fresh run starts the file empty; `--resume` cuts it back to the last
 //! checkpoint and appends from there.
 
-use super::{check_path, path_param};
+use super::{path_schema, PathConfig};
 use crate::kinds::roles::{Sink, SinkOffset};
 use crate::kinds::Build;
 use crate::metrics::BatchMetrics;
 use crate::stage::config::read;
-use crate::stage::{Params, Problem, Role, StageConfig, StageSchema};
+use crate::stage::{Params, StageSchema};
 use anyhow::{bail, Context, Result};
-use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Config {
-    pub path: String,
-}
-
-impl StageConfig for Config {
-    fn validate(&self) -> Result<(), Problem> {
-        check_path(&self.path)
-    }
-}
-
-stage_kind!("sink.metrics", Config, Build::Sink(build));
+stage_kind!("sink.metrics", PathConfig, Build::Sink(build));
 
 fn schema() -> StageSchema {
-    StageSchema {
-        kind: KIND.name,
-        role: Role::Sink,
-        doc: "appends one JSON line of metrics per batch (success, score, advantage statistics, update and evaluation results)",
-        params: vec![path_param(
-            "output file; started empty by a fresh run, a line appended after every batch",
-        )],
-    }
+    path_schema(
+        KIND.name,
+        "appends one JSON line of metrics per batch (success, score, advantage statistics, update and evaluation results)",
+        "output file; started empty by a fresh run, a line appended after every batch",
+    )
 }
 
 struct MetricsSink {
@@ -47,7 +32,7 @@ struct MetricsSink {
 }
 
 fn build(params: &Params) -> Result<Box<dyn Sink>> {
-    let c: Config = read(params)?;
+    let c: PathConfig = read(params)?;
     Ok(Box::new(MetricsSink {
         path: PathBuf::from(c.path),
         file: None,
