@@ -22,13 +22,15 @@ pipe=pipelines/alfworld_lm.pipe
 sft_iterations=${SFT_ITERATIONS:-200}
 ppo_iterations=${PPO_ITERATIONS:-20}
 mkdir -p "$out"
-if [ ! -d "$out/sft" ]; then
+# The warm start saves its model after every batch; its metrics file appears when it ends.
+if [ ! -s "$out/sft.metrics.jsonl" ]; then
     echo "$(date +%T) warm start: $sft_iterations batches of demonstrations" >&2
     "$bin" run "$pipe" --pipeline sft --quiet \
         --set "lm.model=${MODEL:-models/tiny}" \
         --set "iterations=$sft_iterations" --set "eval_every=$sft_iterations" \
         --set "expert.lr=${SFT_LR:-3e-3}" \
-        --set "warm_start.save=$out/sft" --set "out_sft.path=$out/sft.metrics.jsonl" "$@"
+        --set "warm_start.save=$out/sft" --set "out_sft.path=$out/sft.metrics.jsonl.part" "$@"
+    mv "$out/sft.metrics.jsonl.part" "$out/sft.metrics.jsonl"
 fi
 METHODS=${METHODS:-proxmo grpo} PROXMO=$bin scripts/compare.sh "$pipe" "$out" "$first" "$last" \
     --set "lm.model=$out/sft" --set "lm.lr=${PPO_LR:-1e-4}" \
