@@ -49,6 +49,8 @@ pub struct TimingMetrics {
     pub worker_generate_seconds: f64,
     /// Waiting for the worker's optimiser step.
     pub worker_train_seconds: f64,
+    /// Waiting for the worker's other work: saving or loading the model.
+    pub worker_other_seconds: f64,
     /// The rest of the batch: proxmo's own work (prompts, chat template, tokenising,
     /// decoding, projecting onto actions, environment steps, credit, packing, JSON).
     pub proxmo_seconds: f64,
@@ -57,15 +59,16 @@ pub struct TimingMetrics {
 }
 
 impl TimingMetrics {
-    /// The split of a batch of `batch_seconds` of which the worker answered `generate` and
-    /// `train` requests for the given times.
-    pub fn split(batch_seconds: f64, generate_seconds: f64, train_seconds: f64) -> TimingMetrics {
-        let worker = generate_seconds + train_seconds;
+    /// The split of a batch of `batch_seconds` during which proxmo waited for the worker's
+    /// `generate`, `train` and other answers for the given times.
+    pub fn split(batch_seconds: f64, generate: f64, train: f64, other: f64) -> TimingMetrics {
+        let worker = generate + train + other;
         let proxmo_seconds = (batch_seconds - worker).max(0.0);
         TimingMetrics {
             batch_seconds,
-            worker_generate_seconds: generate_seconds,
-            worker_train_seconds: train_seconds,
+            worker_generate_seconds: generate,
+            worker_train_seconds: train,
+            worker_other_seconds: other,
             proxmo_seconds,
             proxmo_share: proxmo_seconds / worker.max(1e-12),
         }
@@ -101,6 +104,7 @@ pub const TIMING_FIELDS: &[&str] = &[
     "batch_seconds",
     "worker_generate_seconds",
     "worker_train_seconds",
+    "worker_other_seconds",
     "proxmo_seconds",
     "proxmo_share",
 ];
@@ -269,7 +273,7 @@ mod tests {
             update: [("policy_entropy".to_string(), 1.5)].into_iter().collect(),
             eval: Some(episodes.clone()),
             more_evals: [("valid_seen".to_string(), episodes)].into_iter().collect(),
-            timing: Some(TimingMetrics::split(10.0, 6.0, 3.0)),
+            timing: Some(TimingMetrics::split(10.0, 5.0, 3.0, 1.0)),
         };
         let json = m.to_json();
         assert_eq!(json["proxmo_seconds"], 1.0);
@@ -281,11 +285,11 @@ mod tests {
 
     #[test]
     fn the_split_gives_proxmo_what_the_worker_did_not_take() {
-        let t = TimingMetrics::split(10.0, 6.0, 3.0);
+        let t = TimingMetrics::split(10.0, 5.0, 3.0, 1.0);
         assert_eq!(t.proxmo_seconds, 1.0);
         assert!((t.proxmo_share - 1.0 / 9.0).abs() < 1e-12);
         // Clock jitter cannot make proxmo's share negative.
-        assert_eq!(TimingMetrics::split(1.0, 0.7, 0.4).proxmo_seconds, 0.0);
+        assert_eq!(TimingMetrics::split(1.0, 0.7, 0.3, 0.1).proxmo_seconds, 0.0);
     }
 
     #[test]

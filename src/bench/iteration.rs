@@ -1,5 +1,5 @@
 //! The split of a language-model run's batches (`proxmo bench iteration`): the time proxmo
-//! waited for its model worker (sampling responses, optimiser steps) against the time it
+//! waited for its model worker (sampling responses, optimiser steps, saving) against the time it
 //! spent on its own work (prompts, chat template, tokenising, decoding, projecting onto
 //! actions, environment steps, credit, packing, JSON). Measured in the run itself, batch by
 //! batch, by the runner's clocks (`metrics::TimingMetrics`); the evaluations are not counted.
@@ -56,16 +56,24 @@ pub fn table(batches: &[BatchMetrics]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>6} {:>10} {:>12} {:>10} {:>10} {:>10} {:>12}",
-        "batch", "total s", "generate s", "train s", "credit s", "proxmo s", "proxmo share"
+        "{:>6} {:>10} {:>12} {:>10} {:>10} {:>10} {:>10} {:>12}",
+        "batch",
+        "total s",
+        "generate s",
+        "train s",
+        "other s",
+        "credit s",
+        "proxmo s",
+        "proxmo share"
     );
-    let mut sums = [0.0f64; 5];
+    let mut sums = [0.0f64; 6];
     for b in batches {
         let Some(t) = &b.timing else { continue };
         let parts = [
             t.batch_seconds,
             t.worker_generate_seconds,
             t.worker_train_seconds,
+            t.worker_other_seconds,
             b.credit.advantage_ms / 1e3,
             t.proxmo_seconds,
         ];
@@ -75,19 +83,20 @@ pub fn table(batches: &[BatchMetrics]) -> String {
         let label = b.iteration.map_or("-".to_string(), |i| (i + 1).to_string());
         let _ = writeln!(out, "{}", row(&label, parts, t.proxmo_share));
     }
-    let worker = sums[1] + sums[2];
-    let _ = writeln!(out, "{}", row("all", sums, sums[4] / worker.max(1e-12)));
+    let worker = sums[1] + sums[2] + sums[3];
+    let _ = writeln!(out, "{}", row("all", sums, sums[5] / worker.max(1e-12)));
     out
 }
 
-fn row(label: &str, p: [f64; 5], share: f64) -> String {
+fn row(label: &str, p: [f64; 6], share: f64) -> String {
     format!(
-        "{label:>6} {:>10.3} {:>12.3} {:>10.3} {:>10.4} {:>10.4} {:>11.3}%",
+        "{label:>6} {:>10.3} {:>12.3} {:>10.3} {:>10.3} {:>10.4} {:>10.4} {:>11.3}%",
         p[0],
         p[1],
         p[2],
         p[3],
         p[4],
+        p[5],
         100.0 * share
     )
 }
@@ -109,8 +118,8 @@ mod tests {
             b
         };
         let text = table(&[
-            batch(0, TimingMetrics::split(10.0, 8.0, 1.0)),
-            batch(1, TimingMetrics::split(4.0, 2.0, 1.0)),
+            batch(0, TimingMetrics::split(10.0, 7.0, 1.0, 1.0)),
+            batch(1, TimingMetrics::split(4.0, 2.0, 1.0, 0.0)),
         ]);
         let total = text.lines().last().unwrap();
         // 14 s in all, 10 + 2 s of the worker, 2 s proxmo: 2/12 = 16.667 %.

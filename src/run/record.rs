@@ -71,8 +71,12 @@ pub fn iteration_line(iterations: usize, env: &str, m: &BatchMetrics) -> String 
     }
     if let Some(t) = &m.timing {
         line.push_str(&format!(
-            "; {:.2} s: worker generate {:.2} s, train {:.2} s, proxmo {:.3} s",
-            t.batch_seconds, t.worker_generate_seconds, t.worker_train_seconds, t.proxmo_seconds
+            "; {:.2} s: worker generate {:.2} s, train {:.2} s, other {:.2} s, proxmo {:.3} s",
+            t.batch_seconds,
+            t.worker_generate_seconds,
+            t.worker_train_seconds,
+            t.worker_other_seconds,
+            t.proxmo_seconds
         ));
     }
     line

@@ -450,6 +450,7 @@ impl<'p> Trainer<'p> {
                 t0.elapsed().as_secs_f64(),
                 (after.generate - before.generate).as_secs_f64(),
                 (after.train - before.train).as_secs_f64(),
+                (after.other - before.other).as_secs_f64(),
             ));
         }
         progress.batch_done(&metrics);
