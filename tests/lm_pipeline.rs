@@ -150,11 +150,10 @@ fn alfworld_lm_trains_evaluates_checkpoints_and_resumes_exactly() {
         // The batch's time: the worker's parts and proxmo's own add up to the whole.
         let part = |k: &str| m[k].as_f64().unwrap();
         assert!(part("worker_generate_seconds") > 0.0 && part("worker_train_seconds") > 0.0);
-        let parts =
-            part("worker_generate_seconds")
-                + part("worker_train_seconds")
-                + part("worker_other_seconds")
-                + part("proxmo_seconds");
+        let parts = part("worker_generate_seconds")
+            + part("worker_train_seconds")
+            + part("worker_other_seconds")
+            + part("proxmo_seconds");
         assert!((parts - part("batch_seconds")).abs() < 1e-9, "{m:?}");
     }
     // The first step starts at the reference: no KL yet; the second has moved.
