@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The language-model learning benchmark: the tiny model on ALFWorld, warm-started once on the
-# expert's demonstrations (pipeline `sft`), then PPO with ProxMO credit against GRPO credit on
-# the same budget, both from that warm start, over seeds (scripts/compare.sh), and the
-# comparison on valid_unseen (`proxmo report`).
+# The language-model learning benchmark: the tiny model on ALFWorld (or WebShop), warm-started
+# once on the expert's demonstrations (pipeline `sft`), then PPO with ProxMO credit against
+# GRPO credit on the same budget, both from that warm start, over seeds (scripts/compare.sh),
+# and the comparison on the evaluation split (`proxmo report`).
 #
 #   scripts/lm_learning.sh runs/alfworld_lm 1 3 --set lm.python=.venv/bin/python
+#   PIPE=pipelines/webshop_lm.pipe scripts/lm_learning.sh runs/webshop_lm 1 3 --set ...
 #
-# Settings (environment): MODEL (models/tiny), SFT_ITERATIONS (200), SFT_LR (3e-3),
-# PPO_ITERATIONS (20), PPO_LR (1e-4), METHODS ("proxmo grpo"), PROXMO (the binary).
+# Settings (environment): PIPE (pipelines/alfworld_lm.pipe), MODEL (models/tiny),
+# SFT_ITERATIONS (200), SFT_LR (3e-3), PPO_ITERATIONS (20), PPO_LR (1e-4), METHODS
+# ("proxmo grpo"), PROXMO (the binary).
 # Arguments after the seeds go to every run. An interrupted benchmark resumes: the warm
 # start is kept once written, and finished runs are skipped.
 set -euo pipefail
@@ -18,7 +20,7 @@ fi
 out=$1 first=$2 last=$3
 shift 3
 bin=${PROXMO:-target/release/proxmo}
-pipe=pipelines/alfworld_lm.pipe
+pipe=${PIPE:-pipelines/alfworld_lm.pipe}
 sft_iterations=${SFT_ITERATIONS:-200}
 ppo_iterations=${PPO_ITERATIONS:-20}
 mkdir -p "$out"

@@ -31,11 +31,12 @@ impl LmTokenizer {
 
     /// Token ids of `text`. Special tokens written in the text (`<|im_start|>`) become their
     /// ids, and none is added around it: a rendered chat template already carries its own,
-    /// which is how transformers tokenises the output of `apply_chat_template`.
+    /// which is how transformers tokenises the output of `apply_chat_template`. Offsets are
+    /// not tracked (`encode_fast`): only the ids are kept, and they are the same.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
         let encoding = self
             .inner
-            .encode(text, false)
+            .encode_fast(text, false)
             .map_err(|e| anyhow!("{}: tokenising failed: {e}", self.path.display()))?;
         Ok(encoding.get_ids().to_vec())
     }
