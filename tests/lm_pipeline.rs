@@ -53,29 +53,46 @@ fn model_or_skip() -> Option<PathBuf> {
     }
 }
 
+/// The `--set` values that point policy.lm at `model`, this Python and the repository's worker.
+fn worker_sets(model: &Path) -> [String; 3] {
+    [
+        format!("lm.model={}", model.display()),
+        format!("lm.python={}", python()),
+        format!(
+            "lm.worker={}",
+            repo().join("python/proxmo_worker.py").display()
+        ),
+    ]
+}
+
+/// `--set` for each of `sets`, as command-line arguments.
+fn set_args(sets: &[String]) -> Vec<String> {
+    sets.iter()
+        .flat_map(|s| ["--set".to_string(), s.clone()])
+        .collect()
+}
+
 /// Runs the ProxMO pipeline of alfworld_lm.pipe, small, in `dir`; returns the exit code and
 /// the output.
 fn run(dir: &Path, model: &Path, extra: &[&str]) -> (i32, String) {
     let pipe = repo().join("pipelines/alfworld_lm.pipe");
-    let worker = repo().join("python/proxmo_worker.py");
-    let sets = [
-        format!("lm.model={}", model.display()),
-        format!("lm.python={}", python()),
-        format!("lm.worker={}", worker.display()),
-        "lm.max_new_tokens=8".into(),
-        "lm.max_prompt_tokens=256".into(),
-        "env.max_steps=2".into(),
-        "eval_every=2".into(),
-        "checkpoint=ck".into(),
-    ];
+    let mut sets = worker_sets(model).to_vec();
+    sets.extend(
+        [
+            "lm.max_new_tokens=8",
+            "lm.max_prompt_tokens=256",
+            "env.max_steps=2",
+            "eval_every=2",
+            "checkpoint=ck",
+        ]
+        .map(String::from),
+    );
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_proxmo"));
     cmd.current_dir(dir)
         .arg("run")
         .arg(&pipe)
         .args(["--pipeline", "proxmo"]);
-    for s in &sets {
-        cmd.args(["--set", s]);
-    }
+    cmd.args(set_args(&sets));
     let out = cmd.args(extra).output().expect("proxmo runs");
     let text = format!(
         "{}{}",
@@ -199,15 +216,7 @@ fn bench_iteration_splits_each_batch_between_the_worker_and_proxmo() {
             "eval_every=0",
         ])
         .args(["--set", "env.max_steps=2", "--set", "lm.max_new_tokens=4"])
-        .args(["--set", &format!("lm.model={}", model.display())])
-        .args(["--set", &format!("lm.python={}", python())])
-        .args([
-            "--set",
-            &format!(
-                "lm.worker={}",
-                repo().join("python/proxmo_worker.py").display()
-            ),
-        ])
+        .args(set_args(&worker_sets(&model)))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -314,16 +323,8 @@ fn sft_on_expert_demonstrations_saves_a_model_ppo_starts_from() {
             "--set",
             "eval_every=0",
         ])
-        .args(["--set", &format!("lm.model={}", model.display())])
-        .args(["--set", &format!("lm.python={}", python())])
-        .args(["--set", "lm.lr=0.001"])
-        .args([
-            "--set",
-            &format!(
-                "lm.worker={}",
-                repo().join("python/proxmo_worker.py").display()
-            ),
-        ]);
+        .args(set_args(&worker_sets(&model)))
+        .args(["--set", "lm.lr=0.001"]);
     let out = cmd.output().unwrap();
     let text = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{text}");
