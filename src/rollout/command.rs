@@ -14,8 +14,8 @@
 //! Lines must be UTF-8: a line with other bytes ends the run with an error rather than
 //! having them silently replaced (docs/transport.md, "Framing").
 
-use super::policy::{Choice, Policy, Request, Transcript, View};
-use crate::agent::projection::{fallback_chars, project};
+use super::policy::{Choice, Policy, Request, View};
+use crate::agent::projection::fallback_chars;
 use crate::agent::prompt::{for_step, Benchmark};
 use crate::rng::Rng;
 use crate::transport::ChildProcess;
@@ -132,17 +132,7 @@ impl Policy for CommandPolicy {
             .zip(responses)
             .zip(fallbacks)
             .map(|((prompt, response), fallback)| {
-                let projected = project(&response, fallback);
-                Choice {
-                    action: projected.action,
-                    valid: projected.valid,
-                    decision: None,
-                    transcript: Some(Transcript {
-                        prompt,
-                        response,
-                        tokens: None,
-                    }),
-                }
+                Choice::projected(prompt, response, fallback, None)
             })
             .collect())
     }

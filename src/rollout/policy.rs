@@ -2,6 +2,7 @@
 //! check), `policy.linear` (a small trainable one, see `linear.rs`) and `policy.command` (a
 //! language model in the user's own process, see `command.rs`).
 
+use crate::agent::projection::project;
 use crate::agent::prompt::guess_task_statement;
 use crate::env::{StepOutcome, QUERY_SLOT};
 use crate::rng::Rng;
@@ -58,6 +59,28 @@ impl Choice {
             valid: true,
             decision: None,
             transcript: None,
+        }
+    }
+
+    /// A language model's answer: `response` projected onto an action (invalid when it
+    /// breaks the answer format; `fallback` as `agent::projection::project` takes it), kept
+    /// with its prompt and, where the policy has them, its exact tokens.
+    pub fn projected(
+        prompt: String,
+        response: String,
+        fallback: usize,
+        tokens: Option<TokenRecord>,
+    ) -> Choice {
+        let projected = project(&response, fallback);
+        Choice {
+            action: projected.action,
+            valid: projected.valid,
+            decision: None,
+            transcript: Some(Transcript {
+                prompt,
+                response,
+                tokens,
+            }),
         }
     }
 }

@@ -1,9 +1,8 @@
 //! `env.alfworld`: the built-in ALFWorld (see `crate::env::alfworld`).
 
-use super::{group_size_param, max_steps_param, seed_param};
+use super::{group_size_param, max_steps_param, seed_param, shape};
 use crate::env::alfworld::{AlfWorld, Split, MAX_STEPS};
 use crate::env::{Env, EnvFactory};
-use crate::kinds::roles::EnvShape;
 use crate::kinds::Build;
 use crate::stage::config::read;
 use crate::stage::{
@@ -53,14 +52,6 @@ fn schema() -> StageSchema {
             group_size_param("rollouts per task (group members share the task)"),
         ],
     }
-}
-
-fn shape(params: &Params) -> anyhow::Result<EnvShape> {
-    let c: Config = read(params)?;
-    Ok(EnvShape {
-        group_size: c.group_size,
-        max_steps: Some(c.max_steps as usize),
-    })
 }
 
 fn build(params: &Params) -> anyhow::Result<EnvFactory> {

@@ -1,10 +1,9 @@
 //! `env.bridge`: real Python environments in an adapter process (see `crate::env::bridge`).
 //! Building it starts the adapter; checking it does not.
 
-use super::{group_size_param, max_steps_param};
+use super::{group_size_param, max_steps_param, shape};
 use crate::env::bridge::{BridgeSpec, RewardMode};
 use crate::env::{Env, EnvFactory};
-use crate::kinds::roles::EnvShape;
 use crate::kinds::Build;
 use crate::stage::config::read;
 use crate::stage::{
@@ -173,14 +172,6 @@ pub fn default_spec(command: &str, kind: &str) -> anyhow::Result<BridgeSpec> {
     )?;
     let c: Config = read(&params)?;
     Ok(c.spec()?)
-}
-
-fn shape(params: &Params) -> anyhow::Result<EnvShape> {
-    let c: Config = read(params)?;
-    Ok(EnvShape {
-        group_size: c.group_size,
-        max_steps: Some(c.max_steps),
-    })
 }
 
 fn build(params: &Params) -> anyhow::Result<EnvFactory> {

@@ -5,7 +5,10 @@ pub mod bridge;
 pub mod webshop;
 
 use crate::env::EnvFactory;
+use crate::kinds::roles::EnvShape;
+use crate::stage::config::read;
 use crate::stage::{ParamDefault, ParamSpec, ParamType, Params, Range};
+use serde::Deserialize;
 
 /// The environment factory of `env.*` kind `kind`, for code that builds one without a
 /// `.pipe` file (`proxmo play`, benchmarks, bindings).
@@ -14,6 +17,22 @@ pub fn build_env(kind: &str, params: &Params) -> anyhow::Result<EnvFactory> {
         Some(super::Build::Env { build, .. }) => build(params),
         _ => anyhow::bail!("`{kind}` is not an environment kind"),
     }
+}
+
+/// The two parameters every environment kind has, which the plan checks batch sizes with.
+#[derive(Deserialize)]
+struct ShapeParams {
+    group_size: usize,
+    max_steps: usize,
+}
+
+/// An environment stage's shape, read from its `group_size` and `max_steps`.
+fn shape(params: &Params) -> anyhow::Result<EnvShape> {
+    let p: ShapeParams = read(params)?;
+    Ok(EnvShape {
+        group_size: p.group_size,
+        max_steps: Some(p.max_steps),
+    })
 }
 
 /// Upper bounds that keep a typo from asking for billions of rollouts or steps.

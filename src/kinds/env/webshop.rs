@@ -1,9 +1,8 @@
 //! `env.webshop`: the built-in WebShop (see `crate::env::webshop`).
 
-use super::{group_size_param, max_steps_param, seed_param};
+use super::{group_size_param, max_steps_param, seed_param, shape};
 use crate::env::webshop::{GoalMode, Shop, Split, WebShop};
 use crate::env::{Env, EnvFactory};
-use crate::kinds::roles::EnvShape;
 use crate::kinds::Build;
 use crate::stage::config::read;
 use crate::stage::{
@@ -69,14 +68,6 @@ fn schema() -> StageSchema {
             .range(Range::closed(10.0, 1_000_000.0)),
         ],
     }
-}
-
-fn shape(params: &Params) -> anyhow::Result<EnvShape> {
-    let c: Config = read(params)?;
-    Ok(EnvShape {
-        group_size: c.group_size,
-        max_steps: Some(c.max_steps),
-    })
 }
 
 fn build(params: &Params) -> anyhow::Result<EnvFactory> {

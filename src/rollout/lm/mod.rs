@@ -17,7 +17,7 @@ pub mod worker;
 use super::policy::{
     Choice, Policy, Request, TokenLoss, TokenRecord, TrainRow, Transcript, WorkerTime,
 };
-use crate::agent::projection::{fallback_chars, project};
+use crate::agent::projection::fallback_chars;
 use crate::agent::prompt::{for_step, Benchmark};
 use crate::lm::PromptEncoder;
 use crate::rng::Rng;
@@ -191,22 +191,13 @@ impl Policy for LmPolicy {
             .zip(sampled)
             .map(|((prompt, enc), out)| {
                 let response = self.encoder.tokenizer.decode(&out.ids, true)?;
-                let projected = project(&response, fallback);
-                Ok(Choice {
-                    action: projected.action,
-                    valid: projected.valid,
-                    decision: None,
-                    transcript: Some(Transcript {
-                        prompt,
-                        response,
-                        tokens: Some(TokenRecord {
-                            prompt: enc.ids,
-                            response: out.ids,
-                            logprobs: out.logprobs,
-                            truncated: enc.truncated,
-                        }),
-                    }),
-                })
+                let tokens = TokenRecord {
+                    prompt: enc.ids,
+                    response: out.ids,
+                    logprobs: out.logprobs,
+                    truncated: enc.truncated,
+                };
+                Ok(Choice::projected(prompt, response, fallback, Some(tokens)))
             })
             .collect()
     }
