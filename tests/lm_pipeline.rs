@@ -260,6 +260,11 @@ fn bench_iteration_refuses_a_pipeline_without_a_model_worker() {
     let text = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("no model worker"), "{text}");
+    // Refused before running: no batch was played or written.
+    assert!(
+        !dir.join("train_alfworld.proxmo.metrics.jsonl").exists(),
+        "{text}"
+    );
 }
 
 #[test]

@@ -5,10 +5,13 @@
 //! batch, by the runner's clocks (`metrics::TimingMetrics`); the evaluations are not counted.
 
 use crate::metrics::BatchMetrics;
-use crate::run::{self, Progress, RunOptions};
+use crate::run::{self, Producer, Progress, RunOptions};
 use crate::stage::ResolvedPipeline;
 use anyhow::{bail, Result};
 use std::fmt::Write;
+
+/// The policy kind whose batches carry the worker's time.
+const TIMED_POLICY: &str = "policy.lm";
 
 /// Forwards the run's messages and keeps each batch's metrics.
 struct Recorder<'a> {
@@ -37,17 +40,22 @@ pub fn measure(
 ) -> Result<Vec<BatchMetrics>> {
     let plan = run::plan(pipeline)
         .map_err(|_| anyhow::anyhow!("pipeline `{}` no longer plans", pipeline.name))?;
+    // Refused before anything runs: only policy.lm has a model worker to time.
+    let policy = match &plan.producer {
+        Producer::Rollout { policy, .. } => policy.kind.as_str(),
+        Producer::Source(_) => "none (it reads a file)",
+    };
+    if policy != TIMED_POLICY {
+        bail!(
+            "pipeline `{}`: its policy is {policy}, which has no model worker to time (this benchmark is for {TIMED_POLICY})",
+            pipeline.name
+        );
+    }
     let mut recorder = Recorder {
         inner: progress,
         batches: Vec::new(),
     };
     run::run(&plan, RunOptions::default(), &mut recorder)?;
-    if recorder.batches.iter().all(|b| b.timing.is_none()) {
-        bail!(
-            "pipeline `{}` ran, but its policy has no model worker to time (this benchmark is for policy.lm)",
-            pipeline.name
-        );
-    }
     Ok(recorder.batches)
 }
 

@@ -6,5 +6,5 @@ pub mod plan;
 pub mod record;
 pub mod runner;
 
-pub use plan::{plan, Plan};
+pub use plan::{plan, Plan, Producer};
 pub use runner::{run, Progress, RunOptions, RunSummary};
