@@ -8,7 +8,7 @@ use proxmo::rng::Rng;
 
 /// Plays the expert plan of `task` and returns the outcomes (reset first).
 fn play_expert(env: &mut AlfWorld, task: usize) -> Vec<(String, StepOutcome)> {
-    let plan = env.expert_plan(task);
+    let plan = env.oracle_plan(task);
     assert!(!plan.is_empty(), "task {task} has no plan");
     let mut out = vec![(String::new(), env.reset(task).unwrap())];
     for cmd in plan {
@@ -450,7 +450,7 @@ fn same_seed_same_transcript() {
     e2.reset(10).unwrap();
     e2.step("look").unwrap();
     assert_eq!(e1.reset(77).unwrap(), e2.reset(77).unwrap());
-    assert_eq!(e1.expert_plan(77), e2.expert_plan(77));
+    assert_eq!(e1.oracle_plan(77), e2.oracle_plan(77));
 }
 
 #[test]
@@ -490,7 +490,7 @@ fn instances_reset_to_one_task_play_alike() {
         first.windows(2).all(|w| w[0] == w[1]),
         "group members share the task"
     );
-    let plan = AlfWorld::new(Split::ValidUnseen, 0).expert_plan(3);
+    let plan = AlfWorld::new(Split::ValidUnseen, 0).oracle_plan(3);
     let mut last = Vec::new();
     for cmd in &plan {
         last = envs.iter_mut().map(|e| e.step(cmd).unwrap()).collect();

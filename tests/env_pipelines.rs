@@ -134,7 +134,7 @@ fn play(args: &[&str], input: &str) -> Output {
 #[test]
 fn playing_the_expert_plan_by_hand_wins() {
     let task = 12;
-    let plan = AlfWorld::new(Split::ValidUnseen, 0).expert_plan(task);
+    let plan = AlfWorld::new(Split::ValidUnseen, 0).oracle_plan(task);
     assert!(!plan.is_empty());
     let out = play(
         &["alfworld", "--split", "valid_unseen", "--task", "12"],

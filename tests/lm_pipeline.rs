@@ -303,7 +303,7 @@ fn a_missing_model_directory_is_refused_at_check() {
     let text = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
-        text.contains("model") && text.contains("does not exist"),
+        text.contains("model") && text.contains("neither a model directory nor a preset"),
         "{text}"
     );
 }
@@ -348,7 +348,7 @@ fn sft_on_expert_demonstrations_saves_a_model_ppo_starts_from() {
     // Cross-entropy on the demonstrations goes down.
     assert!(m[1]["loss"].as_f64() < m[0]["loss"].as_f64(), "{m:?}");
     // The saved directory is a model policy.lm starts from.
-    let saved = dir.join("models/tiny-sft");
+    let saved = dir.join("models/small-sft");
     assert!(saved.join("model.safetensors").is_file());
     let (code, out) = run(
         &dir,
@@ -356,4 +356,86 @@ fn sft_on_expert_demonstrations_saves_a_model_ppo_starts_from() {
         &["--set", "iterations=1", "--set", "eval_every=0"],
     );
     assert_eq!(code, 0, "{out}");
+}
+
+/// `proxmo check` on alfworld_lm.pipe's sft pipeline with these `--set`s: exit code, stderr.
+fn check_sft(sets: &[String]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_proxmo"))
+        .current_dir(repo())
+        .args(["check", "pipelines/alfworld_lm.pipe", "--pipeline", "sft"])
+        .args(set_args(sets))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_refuses_unknown_presets_incomplete_models_and_a_budget_below_the_template() {
+    let (code, text) = check_sft(&["lm.model=medium".to_string()]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("neither a model directory nor a preset"), "{text}");
+    assert!(text.contains("tiny, small"), "{text}");
+
+    let dir = scratch("no_tokenizer");
+    std::fs::write(dir.join("config.json"), "{}").unwrap();
+    let (code, text) = check_sft(&[format!("lm.model={}", dir.display())]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("tokenizer.json"), "{text}");
+
+    let Some(model) = model_or_skip() else { return };
+    let no_template = scratch("no_template");
+    for f in ["config.json", "tokenizer.json"] {
+        std::fs::copy(model.join(f), no_template.join(f)).unwrap();
+    }
+    let (code, text) = check_sft(&[format!("lm.model={}", no_template.display())]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("no chat template"), "{text}");
+
+    let (code, text) = check_sft(&[
+        format!("lm.model={}", model.display()),
+        "lm.max_prompt_tokens=8".to_string(),
+    ]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("max_prompt_tokens") && text.contains("system prompt"), "{text}");
+}
+
+#[test]
+fn a_preset_is_built_on_first_use_cached_and_warm_started_on_compact_prompts() {
+    let Some(_) = model_or_skip() else { return };
+    let dir = scratch("preset");
+    let cache = dir.join("cache");
+    let sft = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_proxmo"))
+            .current_dir(&dir)
+            .env("PROXMO_CACHE", &cache)
+            .arg("run")
+            .arg(repo().join("pipelines/alfworld_lm.pipe"))
+            .args(["--pipeline", "sft", "--set", "lm.model=tiny"])
+            .args(["--set", &format!("lm.python={}", python())])
+            .args(["--set", &format!("lm.worker={}", repo().join("python/proxmo_worker.py").display())])
+            .args(["--set", "iterations=1", "--set", "demos.tasks=2", "--set", "eval_every=0"])
+            .args(["--set", "warm_start.save=sft"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, text) = sft(&[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("building model preset `tiny`"), "{text}");
+    let built = cache.join("models/tiny-seed0-v1");
+    for f in ["config.json", "model.safetensors", "tokenizer.json", "chat_template.jinja"] {
+        assert!(built.join(f).is_file(), "{f}");
+    }
+    let weights = std::fs::read(built.join("model.safetensors")).unwrap();
+    // Used again: the cache, not a second build.
+    let (code, text) = sft(&["--set", "warm_start.save=sft2"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("building model preset"), "{text}");
+    assert_eq!(std::fs::read(built.join("model.safetensors")).unwrap(), weights);
+    let m = std::fs::read_to_string(dir.join("alfworld_lm.sft.metrics.jsonl")).unwrap();
+    assert!(m.contains("\"loss\""), "{m}");
 }

@@ -2,5 +2,6 @@
 //! each step, and the projection of its free-text response onto an action
 //! (docs/environments.md, "The shared agent wrapper").
 
+pub mod compact;
 pub mod projection;
 pub mod prompt;

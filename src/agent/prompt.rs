@@ -57,7 +57,43 @@ impl Benchmark {
     }
 }
 
-/// Steps of history shown.
+/// Which prompt a language model sees, and how a demonstration answers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The paper's (verl-agent's) wording, what real models were trained with.
+    Paper,
+    /// `agent::compact`: the task, the room, the last `history` steps and the observation,
+    /// for small models trained from scratch.
+    Compact { history: usize },
+}
+
+impl Format {
+    /// The prompt of the current step (see [`for_step`]).
+    pub fn prompt(
+        self,
+        benchmark: Benchmark,
+        first_observation: &str,
+        history: &[(String, String)],
+        seen: &crate::env::StepOutcome,
+    ) -> String {
+        match self {
+            Format::Paper => for_step(benchmark, first_observation, history, seen),
+            Format::Compact { history: window } => {
+                super::compact::for_step(benchmark, first_observation, history, seen, window)
+            }
+        }
+    }
+
+    /// A demonstration's answer taking `action`, in the answer format.
+    pub fn demonstration(self, action: &str) -> String {
+        match self {
+            Format::Paper => format!("<think>The expert's next step.</think><action>{action}</action>"),
+            Format::Compact { .. } => super::compact::demonstration(action),
+        }
+    }
+}
+
+/// Steps of history the paper's prompt shows.
 pub const HISTORY: usize = 2;
 /// WebShop prompts longer than this fall back to the no-history prompt.
 pub const WEBSHOP_MAX_CHARS: usize = 13_000;

@@ -5,6 +5,7 @@
 pub mod advantage;
 pub mod check;
 pub mod env;
+pub mod expert;
 pub mod iteration;
 pub mod prompts;
 pub mod tokenizer;

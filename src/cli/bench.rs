@@ -17,6 +17,9 @@ pub enum BenchTarget {
     Advantage(AdvantageArgs),
     /// Environment steps per second with random admissible actions.
     Env(EnvArgs),
+    /// Every task of a split played by the environment's expert (the demonstrations'
+    /// source): success, score and length.
+    Expert(ExpertArgs),
     /// `proxmo check` on a generated hostile .pipe file (repeated parameters, thousands of
     /// errors, a multi-megabyte line).
     Check(CheckArgs),
@@ -59,6 +62,22 @@ pub struct TokenizerArgs {
     pub repeats: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExpertArgs {
+    /// Which environments.
+    #[arg(value_delimiter = ',', default_values_t = ["alfworld".to_string(), "webshop".to_string()])]
+    pub envs: Vec<String>,
+    /// Splits to play (default: ALFWorld train and valid_unseen, WebShop train and test).
+    #[arg(long, value_delimiter = ',')]
+    pub splits: Vec<String>,
+    /// Step limit of an episode (default: 50 for ALFWorld, 15 for WebShop, the paper's).
+    #[arg(long)]
+    pub max_steps: Option<u32>,
+    /// Play at most this many tasks of each split (the first ones).
+    #[arg(long, default_value_t = usize::MAX)]
+    pub limit: usize,
 }
 
 #[derive(clap::Args, Debug)]
@@ -121,6 +140,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     match args.what {
         BenchTarget::Advantage(a) => run_advantage(a),
         BenchTarget::Env(e) => run_env(e),
+        BenchTarget::Expert(e) => run_expert(e),
         BenchTarget::Check(c) => run_check(c),
         BenchTarget::Tokenizer(t) => run_tokenizer(t),
         BenchTarget::Iteration(i) => run_iteration(i),
@@ -185,6 +205,26 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
         t.peak_mib
             .map_or("unknown".to_string(), |m| format!("{m:.0} MiB"))
     ));
+    Ok(EXIT_OK)
+}
+
+fn run_expert(args: ExpertArgs) -> anyhow::Result<u8> {
+    for name in &args.envs {
+        let (kind, splits, max_steps) = match name.as_str() {
+            "alfworld" => ("env.alfworld", ["train", "valid_unseen"], 50),
+            "webshop" => ("env.webshop", ["train", "test"], 15),
+            other => anyhow::bail!("unknown environment {other:?}: expected alfworld or webshop"),
+        };
+        let splits: Vec<String> = match args.splits.is_empty() {
+            true => splits.iter().map(|s| s.to_string()).collect(),
+            false => args.splits.clone(),
+        };
+        for split in &splits {
+            let max_steps = args.max_steps.unwrap_or(max_steps);
+            let m = crate::bench::expert::measure(kind, split, max_steps, args.limit)?;
+            console::outln(&crate::bench::expert::report(&m));
+        }
+    }
     Ok(EXIT_OK)
 }
 

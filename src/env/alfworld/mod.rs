@@ -4,11 +4,14 @@
 //! Seeded rooms (kitchen, living room, bedroom, bathroom) from 120 fixed floor plans, six task
 //! types with two templates each, the original command set and feedback texts, and splits
 //! train / valid_seen / valid_unseen (3,553 / 140 / 134) where valid_unseen only uses held-out
-//! floor plans. Every task is proven solvable by the expert planner at generation.
+//! floor plans. Every task is proven solvable by the oracle (`oracle`, which reads the full
+//! state) at generation; the expert that demonstrations follow is the `explorer`, which acts
+//! only on what the agent has observed.
 
+pub mod explorer;
 pub mod game;
 pub mod goal;
-pub mod planner;
+pub mod oracle;
 pub mod tasks;
 pub mod text;
 pub mod world;
@@ -35,10 +38,8 @@ struct Episode {
     won: bool,
     /// The admissible (command, action) pairs of the current state, sorted by command.
     cands: Vec<(String, Action)>,
-    /// The task's expert plan, and how much of it the episode has followed (`None` once it
-    /// strayed): the expert's next command while on the plan.
-    plan: Vec<String>,
-    on_plan: Option<usize>,
+    /// Which receptacles' contents the agent has been shown: all the explorer may use.
+    seen: explorer::Seen,
 }
 
 /// The ALFWorld environment: one episode at a time over the tasks of one split.
@@ -103,8 +104,9 @@ impl AlfWorld {
         tasks::generate(self.split, task, self.seed, self.types[task])
     }
 
-    /// The expert's command sequence that solves task `task` from its reset state.
-    pub fn expert_plan(&self, task: usize) -> Vec<String> {
+    /// The oracle's command sequence that solves task `task` from its reset state, reading
+    /// where every object lies (the proof the task is solvable, not a demonstration).
+    pub fn oracle_plan(&self, task: usize) -> Vec<String> {
         self.task(task).map(|t| t.plan).unwrap_or_default()
     }
 
@@ -131,16 +133,11 @@ impl Env for AlfWorld {
         self.types.get(task).map(|t| t.name().to_string())
     }
 
-    /// The next command of the task's plan while the episode follows it; after a detour,
-    /// the planner's first command from the current state, where it finds a plan (it plans
-    /// with empty hands only).
+    /// The explorer's next command: it acts on what this episode has shown the agent, so
+    /// it takes over from any state, detours included.
     fn expert_action(&self) -> Option<String> {
         let e = self.episode.as_ref().filter(|e| !e.done)?;
-        if let Some(k) = e.on_plan {
-            return e.plan.get(k).cloned();
-        }
-        let plan = planner::plan(&e.world, &e.goal)?;
-        plan.first().map(|&a| game::command(&e.world, a))
+        explorer::next_action(&e.world, &e.goal, &e.seen).map(|a| game::command(&e.world, a))
     }
 
     fn reset(&mut self, task: usize) -> Result<StepOutcome> {
@@ -148,6 +145,7 @@ impl Env for AlfWorld {
         let obs = text::reset_text(&t.world, &t.text);
         let mut cands = self.episode.take().map(|e| e.cands).unwrap_or_default();
         game::admissible(&t.world, &mut cands);
+        let seen = explorer::Seen::new(&t.world);
         self.episode = Some(Episode {
             ttype: t.goal.ttype,
             world: t.world,
@@ -156,8 +154,7 @@ impl Env for AlfWorld {
             done: false,
             won: false,
             cands,
-            plan: t.plan,
-            on_plan: Some(0),
+            seen,
         });
         Ok(self.outcome(obs, 0.0))
     }
@@ -175,10 +172,6 @@ impl Env for AlfWorld {
             return Ok(self.outcome(obs, 0.0));
         }
         e.steps += 1;
-        e.on_plan = e
-            .on_plan
-            .filter(|&k| e.plan.get(k).is_some_and(|c| c == action))
-            .map(|k| k + 1);
         match e
             .cands
             .binary_search_by(|c| c.0.as_str().cmp(action))
@@ -188,6 +181,7 @@ impl Env for AlfWorld {
             Some(a) => {
                 game::apply(&mut e.world, a, &mut self.buf);
                 game::admissible(&e.world, &mut e.cands);
+                e.seen.observe(&e.world);
             }
             None => self.buf.push_str(text::NOTHING_HAPPENS),
         }

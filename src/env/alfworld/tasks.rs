@@ -3,7 +3,7 @@
 
 use super::game::{self, Action};
 use super::goal::{goal_met, Goal, TaskType};
-use super::planner;
+use super::oracle;
 use super::world::{self, layout, obj_def, Layout, Obj, Room, World, CLEAN, COOL, HEAT};
 use crate::rng::Rng;
 use anyhow::{bail, Result};
@@ -82,7 +82,7 @@ impl Split {
     }
 }
 
-/// One generated task: its initial world, goal, text and the expert plan that proves it
+/// One generated task: its initial world, goal, text and the oracle's plan that proves it
 /// solvable.
 #[derive(Debug, Clone)]
 pub struct Task {
@@ -240,7 +240,7 @@ fn try_generate(rng: &mut Rng, split: Split, ttype: TaskType) -> Option<Task> {
     }
     let template = rng.below(2) as u8;
     let text = ttype.text(template, obj, target);
-    let plan = planner::plan(&w, &goal)?;
+    let plan = oracle::plan(&w, &goal)?;
     let plan = verify(&w, &goal, &plan)?;
     Some(Task {
         goal,

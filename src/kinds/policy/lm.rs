@@ -3,7 +3,7 @@
 //! docs/ppo.md). Building it starts the worker and loads the model; checking it does not.
 //! The training settings live here because the worker takes them at `hello`.
 
-use crate::agent::prompt::Benchmark;
+use crate::agent::prompt::{Benchmark, Format};
 use crate::error::invalid;
 use crate::kinds::Build;
 use crate::lm::PromptEncoder;
@@ -17,7 +17,7 @@ use crate::stage::{
 use crate::transport::MAX_TIMEOUT_S;
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,6 +34,8 @@ pub struct Config {
     pub eval_temperature: f64,
     pub top_p: f64,
     pub prompts: String,
+    pub prompt_format: String,
+    pub history: i64,
     pub timeout_s: f64,
     pub lr: f64,
     pub weight_decay: f64,
@@ -45,14 +47,13 @@ pub struct Config {
     pub grad_clip: f64,
     pub lora_rank: i64,
     pub teacher: String,
+    pub teacher_noise: f64,
 }
 
 impl StageConfig for Config {
     fn validate(&self) -> Result<(), Problem> {
-        if !Path::new(&self.model).exists() {
-            return Err(Problem::at("model", format!("{:?} does not exist", self.model)).help(
-                "give a model directory: `python3 python/make_tiny_model.py models/tiny` makes a small one",
-            ));
+        if super::lm_preset::find(&self.model).is_none() {
+            check_model_dir(&self.model, self.max_prompt_tokens)?;
         }
         if !Path::new(&self.worker).is_file() {
             return Err(
@@ -68,6 +69,43 @@ impl StageConfig for Config {
 }
 
 stage_kind!("policy.lm", Config, Build::Policy(build));
+
+/// A model directory the worker can load and proxmo can prompt: it exists, its tokenizer
+/// and chat template load, and the prompt budget leaves room beyond the template's own
+/// tokens (its system prompt).
+fn check_model_dir(model: &str, max_prompt_tokens: i64) -> Result<(), Problem> {
+    let dir = Path::new(model);
+    if !dir.exists() {
+        return Err(Problem::at(
+            "model",
+            format!("{model:?} is neither a model directory nor a preset"),
+        )
+        .help(format!(
+            "give a model directory (config.json, model.safetensors, tokenizer.json, a chat template) or a preset: {}",
+            super::lm_preset::names()
+        )));
+    }
+    if !dir.join("config.json").is_file() {
+        return Err(Problem::at("model", format!("{model:?} has no config.json"))
+            .help("a transformers model directory, as save_pretrained writes it"));
+    }
+    let encoder = PromptEncoder::load(dir)
+        .map_err(|e| Problem::at("model", format!("{model:?}: {e:#}")))?;
+    let overhead = encoder
+        .encode_user("", usize::MAX)
+        .map(|e| e.ids.len())
+        .map_err(|e| Problem::at("model", format!("{model:?}: {e:#}")))?;
+    if max_prompt_tokens as usize <= overhead {
+        return Err(Problem::at(
+            "max_prompt_tokens",
+            format!(
+                "{max_prompt_tokens} tokens leave no room for the step's text: the chat template alone (its system prompt) takes {overhead}"
+            ),
+        )
+        .help(format!("raise max_prompt_tokens well above {overhead}")));
+    }
+    Ok(())
+}
 
 fn float(name: &'static str, default: f64, range: Range, doc: &'static str) -> ParamSpec {
     ParamSpec::new(name, ParamType::Float, ParamDefault::float(default), doc).range(range)
@@ -91,7 +129,7 @@ fn schema() -> StageSchema {
                 "model",
                 ParamType::Str,
                 ParamDefault::Required,
-                "model directory (config.json, model.safetensors, tokenizer.json, chat template)",
+                "a model directory (config.json, model.safetensors, tokenizer.json, chat template), or a preset built and cached on first use: tiny (0.3M parameters, for tests) or small (4.5M, learns on a CPU)",
             ),
             text("python", "python3", "the command that runs the worker script, split into words like a shell's (a Python with torch and transformers, or e.g. \"torchrun --nproc_per_node 8\")"),
             text("worker", "python/proxmo_worker.py", "the model worker script"),
@@ -114,6 +152,13 @@ fn schema() -> StageSchema {
                 ParamDefault::str("auto"),
                 "prompt wording: the env's (auto), or a fixed one",
             ),
+            ParamSpec::new(
+                "prompt_format",
+                ParamType::Choice(&["paper", "compact"]),
+                ParamDefault::str("paper"),
+                "paper: the paper's prompt (what real models were trained with); compact: task, room, the last `history` steps and the observation, for small models",
+            ),
+            int("history", 4, Range::closed(0.0, 1000.0), "steps of history the compact prompt shows (the paper's shows 2)"),
             float("timeout_s", 3600.0, Range::left_open(0.0, MAX_TIMEOUT_S), "longest wait for one worker call (loading the model, one batch's generation, one training step)"),
             float("lr", 1e-6, Range::at_least(0.0), "AdamW learning rate"),
             float("weight_decay", 0.01, Range::at_least(0.0), "AdamW weight decay"),
@@ -130,6 +175,7 @@ fn schema() -> StageSchema {
                 ParamDefault::str("none"),
                 "expert: act with the environment's expert and record its actions as this model's tokens (demonstrations for update.sft)",
             ),
+            float("teacher_noise", 0.0, Range::closed(0.0, 1.0), "with teacher = \"expert\": the chance at each step of taking a random admissible action instead, the row still recording the expert's answer (demonstrations of recovering from detours)"),
         ],
     }
 }
@@ -170,13 +216,25 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
             Benchmark::parse(name).ok_or_else(|| invalid(format!("unknown prompt set {name:?}")))?
         }
     };
-    let model = Path::new(&c.model);
+    let model: PathBuf = match super::lm_preset::find(&c.model) {
+        Some(preset) => preset.ensure(c.seed, &c.python, Path::new(&c.worker))?,
+        None => PathBuf::from(&c.model),
+    };
     // The tokenizer first: a directory that is not a model fails before Python starts.
-    let encoder = PromptEncoder::load(model)
+    if let Err(p) = check_model_dir(&model.to_string_lossy(), c.max_prompt_tokens) {
+        return Err(invalid(format!("policy.lm: {}: {}", p.param.as_deref().unwrap_or("model"), p.message)));
+    }
+    let encoder = PromptEncoder::load(&model)
         .map_err(|e| invalid(format!("policy.lm: model {:?}: {e:#}", c.model)))?;
+    let mut hello = hello_settings(&c);
+    hello.insert("model".into(), json!(model.to_string_lossy()));
+    let format = match c.prompt_format.as_str() {
+        "compact" => Format::Compact { history: c.history as usize },
+        _ => Format::Paper,
+    };
     let worker = Worker::start(
         &worker_command(&c.python, &c.worker),
-        hello_settings(&c),
+        hello,
         Duration::from_secs_f64(c.timeout_s),
     )?;
     let sampling = LmSampling {
@@ -186,9 +244,9 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
         max_new_tokens: c.max_new_tokens as usize,
         max_prompt_tokens: c.max_prompt_tokens as usize,
     };
-    let policy = LmPolicy::new(worker, encoder, benchmark, sampling);
+    let policy = LmPolicy::new(worker, encoder, benchmark, format, sampling);
     Ok(Box::new(match c.teacher.as_str() {
-        "expert" => policy.as_teacher(),
+        "expert" => policy.as_teacher(c.teacher_noise),
         _ => policy,
     }))
 }

@@ -3,6 +3,7 @@
 pub mod command;
 pub mod linear;
 pub mod lm;
+pub mod lm_preset;
 pub mod random;
 
 use crate::stage::{ParamDefault, ParamSpec, ParamType};

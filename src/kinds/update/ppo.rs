@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
     pub micro_batch_tokens: i64,
+    pub mini_batches: i64,
 }
 
 impl StageConfig for Config {
@@ -41,9 +42,20 @@ pub fn micro_batch_tokens_param() -> ParamSpec {
         "micro_batch_tokens",
         ParamType::Int,
         ParamDefault::int(8192),
-        "padded tokens per forward/backward pass (gradients accumulate over the passes: one optimiser step per batch)",
+        "padded tokens per forward/backward pass (gradients accumulate over a mini-batch's passes)",
     )
     .range(Range::closed(1.0, 1e9))
+}
+
+/// The `mini_batches` parameter of the token-level updates.
+pub fn mini_batches_param() -> ParamSpec {
+    ParamSpec::new(
+        "mini_batches",
+        ParamType::Int,
+        ParamDefault::int(1),
+        "optimiser steps per batch: the rows are dealt into this many mini-batches, one step each (verl's ppo_mini_batch_size, as a count)",
+    )
+    .range(Range::closed(1.0, 1e6))
 }
 
 fn schema() -> StageSchema {
@@ -51,18 +63,20 @@ fn schema() -> StageSchema {
         kind: KIND.name,
         role: Role::Update,
         doc: "PPO step (verl's actor loss: clipped ratio, k3 KL to the initial model, entropy bonus; settings on policy.lm) on the batch's advantages; trains policy.lm",
-        params: vec![micro_batch_tokens_param()],
+        params: vec![micro_batch_tokens_param(), mini_batches_param()],
     }
 }
 
 struct Ppo {
     micro_batch_tokens: usize,
+    mini_batches: usize,
 }
 
 fn build(params: &Params) -> Result<Box<dyn Update>> {
     let c: Config = read(params)?;
     Ok(Box::new(Ppo {
         micro_batch_tokens: c.micro_batch_tokens as usize,
+        mini_batches: c.mini_batches as usize,
     }))
 }
 
@@ -79,6 +93,7 @@ impl Update for Ppo {
             advantages,
             TokenLoss::Ppo,
             self.micro_batch_tokens,
+            self.mini_batches,
         )
     }
 }

@@ -3,7 +3,7 @@
 //! in the model worker (docs/worker-protocol.md, `train` with `loss: "sft"`). With `save`,
 //! the model directory is written after every step, for a PPO pipeline to start from.
 
-use super::ppo::micro_batch_tokens_param;
+use super::ppo::{micro_batch_tokens_param, mini_batches_param};
 use crate::kinds::roles::Update;
 use crate::kinds::Build;
 use crate::rollout::lm::train::train_on_rollouts;
@@ -21,6 +21,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
     pub micro_batch_tokens: i64,
+    pub mini_batches: i64,
     pub save: String,
 }
 
@@ -46,6 +47,7 @@ fn schema() -> StageSchema {
         doc: "supervised step (cross-entropy on the response tokens) on the batch's demonstrations; trains policy.lm",
         params: vec![
             micro_batch_tokens_param(),
+            mini_batches_param(),
             ParamSpec::new(
                 "save",
                 ParamType::Str,
@@ -58,6 +60,7 @@ fn schema() -> StageSchema {
 
 struct Sft {
     micro_batch_tokens: usize,
+    mini_batches: usize,
     save: Option<PathBuf>,
 }
 
@@ -65,6 +68,7 @@ fn build(params: &Params) -> Result<Box<dyn Update>> {
     let c: Config = read(params)?;
     Ok(Box::new(Sft {
         micro_batch_tokens: c.micro_batch_tokens as usize,
+        mini_batches: c.mini_batches as usize,
         save: (!c.save.is_empty()).then(|| PathBuf::from(c.save)),
     }))
 }
@@ -82,6 +86,7 @@ impl Update for Sft {
             advantages,
             TokenLoss::Sft,
             self.micro_batch_tokens,
+            self.mini_batches,
         )?;
         if let Some(dir) = &self.save {
             // The worker writes beside `dir` and renames: its parent must exist.

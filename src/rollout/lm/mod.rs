@@ -18,7 +18,7 @@ use super::policy::{
     Choice, Policy, Request, TokenLoss, TokenRecord, TrainRow, Transcript, WorkerTime,
 };
 use crate::agent::projection::fallback_chars;
-use crate::agent::prompt::{for_step, Benchmark};
+use crate::agent::prompt::{Benchmark, Format};
 use crate::lm::PromptEncoder;
 use crate::rng::Rng;
 use anyhow::{anyhow, Result};
@@ -42,10 +42,13 @@ pub struct LmPolicy {
     worker: Mutex<Worker>,
     encoder: PromptEncoder,
     benchmark: Benchmark,
+    format: Format,
     sampling: LmSampling,
     evaluating: bool,
     /// Acts with the environment's expert, recording demonstrations.
     teacher: bool,
+    /// The teacher's chance, at each step, of taking a random admissible action instead.
+    teacher_noise: f64,
 }
 
 /// The directory inside a checkpoint's policy state that holds the worker's save.
@@ -56,43 +59,60 @@ impl LmPolicy {
         worker: Worker,
         encoder: PromptEncoder,
         benchmark: Benchmark,
+        format: Format,
         sampling: LmSampling,
     ) -> LmPolicy {
         LmPolicy {
             worker: Mutex::new(worker),
             encoder,
             benchmark,
+            format,
             sampling,
             evaluating: false,
             teacher: false,
+            teacher_noise: 0.0,
         }
     }
 
-    /// The same policy acting as the environment's expert (see the module's docs).
-    pub fn as_teacher(mut self) -> LmPolicy {
+    /// The same policy acting as the environment's expert (see the module's docs). With
+    /// `noise` > 0 it takes a random admissible action (never `help`) with that chance at
+    /// each step while the row still records the expert's answer for the state it was in:
+    /// demonstrations of how to recover from a detour, which a model that only ever saw the
+    /// expert's own path cannot learn (a DAgger-style correction of the imitation's
+    /// compounding errors).
+    pub fn as_teacher(mut self, noise: f64) -> LmPolicy {
         self.teacher = true;
+        self.teacher_noise = noise;
         self
     }
 
     /// The expert's action in the answer format, tokenised as the model would write it.
-    fn demonstrate(&self, request: &Request) -> Result<Choice> {
+    fn demonstrate(&self, request: &mut Request) -> Result<Choice> {
         let action = request.view.expert.ok_or_else(|| {
             anyhow!("policy.lm: teacher = \"expert\" needs an environment with an expert in the current state (env.alfworld, env.webshop, or an env.bridge adapter that sends `expert`)")
         })?;
-        let prompt = for_step(
-            self.benchmark,
-            request.view.task,
-            request.view.history,
-            request.view.seen,
-        );
+        let prompt = self.prompt(&request.view);
         let encoded = self
             .encoder
             .encode_user(&prompt, self.sampling.max_prompt_tokens)?;
-        let response = demonstration(action);
+        let response = self.format.demonstration(action);
         let mut ids = self.encoder.tokenizer.encode(&response)?;
         ids.extend(self.eos()?);
+        let mut taken = action.to_string();
+        if self.teacher_noise > 0.0 && request.rng.chance(self.teacher_noise) {
+            let others: Vec<&String> = request
+                .view
+                .seen
+                .admissible
+                .iter()
+                .filter(|a| *a != "help")
+                .collect();
+            if let Some(a) = request.rng.choose(&others) {
+                taken = a.to_string();
+            }
+        }
         Ok(Choice {
-            action: action.to_string(),
+            action: taken,
             valid: true,
             decision: None,
             transcript: Some(Transcript {
@@ -107,6 +127,11 @@ impl LmPolicy {
                 }),
             }),
         })
+    }
+
+    fn prompt(&self, view: &super::policy::View) -> String {
+        self.format
+            .prompt(self.benchmark, view.task, view.history, view.seen)
     }
 
     /// The id that ends a response, as the worker reported it.
@@ -128,10 +153,6 @@ impl LmPolicy {
     }
 }
 
-/// A response in the paper's answer format that takes `action`.
-pub fn demonstration(action: &str) -> String {
-    format!("<think>The expert's next step.</think><action>{action}</action>")
-}
 
 /// One seed for a batched `generate`, drawn from every rollout's own stream, so the draw
 /// depends on the run's seed only (and is the same after `--resume`).
@@ -162,12 +183,12 @@ impl Policy for LmPolicy {
 
     fn act_batch(&self, requests: &mut [Request]) -> Result<Vec<Choice>> {
         if self.follow_expert() {
-            return requests.iter().map(|r| self.demonstrate(r)).collect();
+            return requests.iter_mut().map(|r| self.demonstrate(r)).collect();
         }
         let s = &self.sampling;
         let prompts: Vec<String> = requests
             .iter()
-            .map(|r| for_step(self.benchmark, r.view.task, r.view.history, r.view.seen))
+            .map(|r| self.prompt(&r.view))
             .collect();
         let encoded = prompts
             .iter()

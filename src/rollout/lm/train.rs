@@ -1,6 +1,9 @@
-//! One token-level training step on a batch of rollouts: every row's recorded tokens with its
-//! advantage, packed into micro-batches, sent to the policy as one optimiser step, and the
-//! step's metrics together with what the batch's responses looked like.
+//! Token-level training on a batch of rollouts: every row's recorded tokens with its
+//! advantage, dealt into `mini_batches` mini-batches (row i to mini-batch i mod K, so each
+//! holds a slice of every episode), each packed into micro-batches and sent to the policy as
+//! one optimiser step; the steps' metrics together with what the batch's responses looked
+//! like. Several steps per batch are what lets a model trained from scratch get enough
+//! updates out of the batches a CPU can play.
 
 use super::pack::pack;
 use crate::rollout::policy::{Policy, TokenLoss, TrainRow};
@@ -16,6 +19,7 @@ pub fn train_on_rollouts(
     advantages: &[f64],
     loss: TokenLoss,
     micro_batch_tokens: usize,
+    mini_batches: usize,
 ) -> Result<BTreeMap<String, f64>> {
     let rows: Vec<TrainRow> = played
         .transcripts
@@ -47,11 +51,21 @@ pub fn train_on_rollouts(
     let lengths: Vec<usize> = rows.iter().map(|r| r.tokens.response.len()).collect();
     let truncated = rows.iter().filter(|r| r.tokens.truncated > 0).count();
     let n_rows = rows.len();
-    let packed = pack(rows, micro_batch_tokens);
-    let mut metrics = policy.train_tokens(loss, &packed.micro_batches)?;
+    let k = mini_batches.clamp(1, n_rows);
+    let mut steps = Vec::with_capacity(k);
+    let (mut micro, mut padding) = (0, 0.0);
+    for first in 0..k {
+        let share: Vec<TrainRow> = rows.iter().skip(first).step_by(k).cloned().collect();
+        let packed = pack(share, micro_batch_tokens);
+        micro += packed.micro_batches.len();
+        padding += packed.padding_share / k as f64;
+        steps.push(policy.train_tokens(loss, &packed.micro_batches)?);
+    }
+    let mut metrics = merge_steps(&steps);
     let extra = [
-        ("micro_batches", packed.micro_batches.len() as f64),
-        ("padding_share", packed.padding_share),
+        ("micro_batches", micro as f64),
+        ("optimizer_steps", k as f64),
+        ("padding_share", padding),
         (
             "response_length_mean",
             lengths.iter().sum::<usize>() as f64 / n_rows as f64,
@@ -64,4 +78,43 @@ pub fn train_on_rollouts(
     ];
     metrics.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
     Ok(metrics)
+}
+
+/// One metrics map for several optimiser steps: token and time counts add up, everything
+/// else (losses, norms, KL) is the mean over the steps that reported it.
+fn merge_steps(steps: &[BTreeMap<String, f64>]) -> BTreeMap<String, f64> {
+    const SUMMED: [&str; 2] = ["tokens", "seconds"];
+    let mut sums: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+    for step in steps {
+        for (key, &value) in step {
+            let entry = sums.entry(key.clone()).or_default();
+            entry.0 += value;
+            entry.1 += 1;
+        }
+    }
+    sums.into_iter()
+        .map(|(key, (sum, n))| {
+            let value = match SUMMED.contains(&key.as_str()) {
+                true => sum,
+                false => sum / n as f64,
+            };
+            (key, value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_steps;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn steps_add_their_counts_and_average_the_rest() {
+        let step = |loss: f64, tokens: f64| {
+            BTreeMap::from([("loss".to_string(), loss), ("tokens".to_string(), tokens)])
+        };
+        let merged = merge_steps(&[step(2.0, 10.0), step(1.0, 30.0)]);
+        assert_eq!(merged["loss"], 1.5);
+        assert_eq!(merged["tokens"], 40.0);
+    }
 }

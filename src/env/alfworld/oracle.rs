@@ -1,5 +1,7 @@
-//! The expert planner: a scripted plan from the full state (like the handcoded expert of the
-//! original benchmark). It proves every generated task solvable; its length is kept.
+//! The oracle: a scripted plan from the full state, hidden object positions included (like
+//! the handcoded expert of the original benchmark). Task generation runs it to prove every
+//! task solvable. It is no expert to imitate: an agent cannot know what it reads; the
+//! demonstrations come from `explorer`.
 
 use super::game::Action;
 use super::goal::{goal_met, Goal, TaskType};

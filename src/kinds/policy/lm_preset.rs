@@ -1,0 +1,170 @@
+//! Model presets: `policy.lm { model = "small" }` names a model shape instead of a directory.
+//! A preset is built the first time it is used and cached: its tokenizer fitted on the
+//! environments' own text (the prompts and answers a policy sees here, both prompt formats),
+//! its weights random from the seed, by `python/make_tiny_model.py` beside the worker. So a
+//! fresh clone trains a model with no manual step and nothing downloaded.
+
+use crate::agent::prompt::{Benchmark, Format};
+use crate::env::alfworld::{AlfWorld, Split as AlfSplit};
+use crate::env::webshop::game::WebShop;
+use crate::env::webshop::goals::Split as ShopSplit;
+use crate::env::Env;
+use crate::error::invalid;
+use crate::rng::Rng;
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A model shape (Qwen2 architecture).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    pub name: &'static str,
+    pub hidden: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub vocab: usize,
+}
+
+/// The presets: `tiny` for tests (about 0.3M parameters), `small` to learn on a CPU (about
+/// 4.5M: a few thousand tokens per second of training on two cores).
+pub const PRESETS: [Preset; 2] = [
+    Preset { name: "tiny", hidden: 64, layers: 2, heads: 4, vocab: 2048 },
+    Preset { name: "small", hidden: 256, layers: 4, heads: 4, vocab: 2048 },
+];
+
+/// Bumped whenever what a preset is built from changes, so an old cache is not reused.
+const BUILD_VERSION: u32 = 1;
+
+pub fn find(name: &str) -> Option<Preset> {
+    PRESETS.iter().copied().find(|p| p.name == name)
+}
+
+pub fn names() -> String {
+    PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+}
+
+/// Where built presets are kept: `$PROXMO_CACHE`, else `$XDG_CACHE_HOME/proxmo`, else
+/// `~/.cache/proxmo`.
+pub fn cache_root() -> PathBuf {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    var("PROXMO_CACHE")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("proxmo")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache").join("proxmo")))
+        .unwrap_or_else(|| std::env::temp_dir().join("proxmo-cache"))
+}
+
+impl Preset {
+    /// The cached model directory of this preset for `seed`.
+    pub fn dir(&self, seed: i64) -> PathBuf {
+        cache_root()
+            .join("models")
+            .join(format!("{}-seed{seed}-v{BUILD_VERSION}", self.name))
+    }
+
+    /// The model directory, built first if it is not cached yet. `python` is the worker's
+    /// command (a launcher such as torchrun is replaced by `python3` for the build).
+    pub fn ensure(&self, seed: i64, python: &str, worker: &Path) -> Result<PathBuf> {
+        let dir = self.dir(seed);
+        if dir.join("config.json").is_file() {
+            return Ok(dir);
+        }
+        let builder = worker.with_file_name("make_tiny_model.py");
+        if !builder.is_file() {
+            bail!(invalid(format!(
+                "policy.lm: preset `{}` is built by {}, which does not exist",
+                self.name,
+                builder.display()
+            )));
+        }
+        let root = dir.parent().unwrap_or(&dir).to_path_buf();
+        std::fs::create_dir_all(&root)
+            .with_context(|| format!("cannot create the model cache {}", root.display()))?;
+        let corpus = root.join(format!(".corpus-{}-{}.jsonl", self.name, std::process::id()));
+        write_corpus(&corpus, seed)?;
+        let mut words = crate::transport::split_command(python)?;
+        if words.first().is_some_and(|w| w.contains("torchrun")) {
+            words = vec!["python3".to_string()];
+        }
+        let Some((program, args)) = words.split_first() else {
+            bail!(invalid("policy.lm: `python` is empty"));
+        };
+        eprintln!(
+            "proxmo: building model preset `{}` ({} hidden, {} layers) into {} (once; it is cached)",
+            self.name,
+            self.hidden,
+            self.layers,
+            dir.display()
+        );
+        let out = Command::new(program)
+            .args(args)
+            .arg(&builder)
+            .arg(&dir)
+            .arg("--corpus")
+            .arg(&corpus)
+            .args(["--hidden", &self.hidden.to_string()])
+            .args(["--layers", &self.layers.to_string()])
+            .args(["--heads", &self.heads.to_string()])
+            .args(["--vocab-size", &self.vocab.to_string()])
+            .args(["--seed", &seed.to_string()])
+            .output()
+            .with_context(|| format!("policy.lm: cannot start {program:?} to build preset `{}`", self.name));
+        let _ = std::fs::remove_file(&corpus);
+        let out = out?;
+        // Another run may have built it at the same time: its directory is as good.
+        if dir.join("config.json").is_file() {
+            return Ok(dir);
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        bail!(
+            "policy.lm: building preset `{}` failed ({}): {}",
+            self.name,
+            out.status,
+            stderr.trim()
+        )
+    }
+}
+
+/// Prompts and answers of the built-in environments, both formats, as JSON lines with a
+/// `text` field: episodes that follow the expert, with a random admissible action now and
+/// then, so detours and failures are in the text too.
+fn write_corpus(path: &Path, seed: i64) -> Result<()> {
+    let mut lines = String::new();
+    let mut rng = Rng::new(seed as u64 ^ 0x636f_7270_7573);
+    let formats = [Format::Paper, Format::Compact { history: 4 }];
+    let mut alfworld = AlfWorld::new(AlfSplit::Train, 0);
+    let mut webshop = WebShop::new(ShopSplit::Train, 0);
+    let envs: [(&mut dyn Env, Benchmark, usize); 2] = [
+        (&mut alfworld, Benchmark::Alfworld, 400),
+        (&mut webshop, Benchmark::Webshop, 300),
+    ];
+    for (env, benchmark, episodes) in envs {
+        for episode in 0..episodes {
+            let task = rng.below(env.n_tasks());
+            let mut seen = env.reset(task)?;
+            let first = seen.observation.clone();
+            let mut history: Vec<(String, String)> = Vec::new();
+            let format = formats[episode % formats.len()];
+            for _ in 0..30 {
+                if seen.done {
+                    break;
+                }
+                let action = match env.expert_action() {
+                    Some(a) if !rng.chance(0.2) => a,
+                    _ => match rng.choose(&seen.admissible) {
+                        Some(a) => a.clone(),
+                        None => break,
+                    },
+                };
+                let text = format.prompt(benchmark, &first, &history, &seen)
+                    + &format.demonstration(&action);
+                lines.push_str(&serde_json::json!({ "text": text }).to_string());
+                lines.push('\n');
+                let anchor = seen.anchor.clone();
+                seen = env.step(&action)?;
+                history.push((anchor, action));
+            }
+        }
+    }
+    std::fs::write(path, lines)
+        .with_context(|| format!("cannot write the tokenizer corpus {}", path.display()))
+}
