@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# The language-model learning benchmark: the tiny model on ALFWorld (or WebShop), warm-started
-# once on the expert's demonstrations (pipeline `sft`), then PPO with ProxMO credit against
-# GRPO credit on the same budget, both from that warm start, over seeds (scripts/compare.sh),
-# and the comparison on the evaluation split (`proxmo report`).
+# The language-model learning benchmark: the `small` preset on ALFWorld (or WebShop),
+# warm-started once on the expert's demonstrations (pipeline `sft`), then PPO with ProxMO,
+# GRPO and GiGPO credit on the same budget, all from that warm start, over seeds
+# (scripts/compare.sh), and the comparison on the evaluation split (`proxmo report`).
 #
 #   scripts/lm_learning.sh runs/alfworld_lm 1 3 --set lm.python=.venv/bin/python
 #   PIPE=pipelines/webshop_lm.pipe scripts/lm_learning.sh runs/webshop_lm 1 3 --set ...
 #
-# Settings (environment): PIPE (pipelines/alfworld_lm.pipe), MODEL (models/tiny),
-# SFT_ITERATIONS (200), SFT_LR (3e-3), PPO_ITERATIONS (20), PPO_LR (1e-4), METHODS
-# ("proxmo grpo"), PROXMO (the binary).
+# Settings (environment): PIPE (pipelines/alfworld_lm.pipe), MODEL (small: a preset or a
+# model directory), SFT_ITERATIONS (70), SFT_LR (1e-3), PPO_ITERATIONS (20), PPO_LR (1e-4),
+# METHODS ("proxmo grpo gigpo"), PROXMO (the binary).
 # Arguments after the seeds go to every run. An interrupted benchmark resumes: the warm
 # start is kept once written, and finished runs are skipped.
 set -euo pipefail
@@ -21,19 +21,19 @@ out=$1 first=$2 last=$3
 shift 3
 bin=${PROXMO:-target/release/proxmo}
 pipe=${PIPE:-pipelines/alfworld_lm.pipe}
-sft_iterations=${SFT_ITERATIONS:-200}
+sft_iterations=${SFT_ITERATIONS:-70}
 ppo_iterations=${PPO_ITERATIONS:-20}
 mkdir -p "$out"
 # The warm start saves its model after every batch; its metrics file appears when it ends.
 if [ ! -s "$out/sft.metrics.jsonl" ]; then
     echo "$(date +%T) warm start: $sft_iterations batches of demonstrations" >&2
     "$bin" run "$pipe" --pipeline sft --quiet \
-        --set "lm.model=${MODEL:-models/tiny}" \
+        --set "lm.model=${MODEL:-small}" \
         --set "iterations=$sft_iterations" --set "eval_every=$sft_iterations" \
-        --set "expert.lr=${SFT_LR:-3e-3}" \
+        --set "expert.lr=${SFT_LR:-1e-3}" \
         --set "warm_start.save=$out/sft" --set "out_sft.path=$out/sft.metrics.jsonl.part" "$@"
     mv "$out/sft.metrics.jsonl.part" "$out/sft.metrics.jsonl"
 fi
-METHODS=${METHODS:-proxmo grpo} PROXMO=$bin scripts/compare.sh "$pipe" "$out" "$first" "$last" \
+METHODS=${METHODS:-proxmo grpo gigpo} PROXMO=$bin scripts/compare.sh "$pipe" "$out" "$first" "$last" \
     --set "lm.model=$out/sft" --set "lm.lr=${PPO_LR:-1e-4}" \
     --set "iterations=$ppo_iterations" --set "eval_every=$ppo_iterations" "$@"

@@ -373,6 +373,22 @@ fn check_sft(sets: &[String]) -> (i32, String) {
 }
 
 #[test]
+fn check_refuses_values_the_worker_would_refuse() {
+    for (set, names) in [
+        ("lm.clip_low=1", "clip_low"),
+        ("lm.lr=1e300", "lr"),
+        ("lm.device=tpu", "not a torch device"),
+        ("lm.device=cuda:x", "not a torch device"),
+    ] {
+        let (code, text) = check_sft(&[set.to_string()]);
+        assert_eq!(code, 2, "{set}: {text}");
+        assert!(text.contains(names), "{set}: {text}");
+    }
+    let (code, text) = check_sft(&["lm.device=cuda:1".to_string()]);
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
 fn check_refuses_unknown_presets_incomplete_models_and_a_budget_below_the_template() {
     let (code, text) = check_sft(&["lm.model=medium".to_string()]);
     assert_eq!(code, 2, "{text}");

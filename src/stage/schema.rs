@@ -130,6 +130,16 @@ impl Range {
         }
     }
 
+    /// `[min, max)`
+    pub const fn right_open(min: f64, max: f64) -> Range {
+        Range {
+            min: Some(min),
+            min_open: false,
+            max: Some(max),
+            max_open: true,
+        }
+    }
+
     pub fn contains(&self, x: f64) -> bool {
         if x.is_nan() {
             return false;

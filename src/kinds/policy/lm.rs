@@ -64,11 +64,23 @@ impl StageConfig for Config {
         if self.python.trim().is_empty() {
             return Err(Problem::at("python", "is empty"));
         }
+        if !valid_device(&self.device) {
+            return Err(Problem::at("device", format!("{:?} is not a torch device", self.device))
+                .help("cpu, cuda, cuda:N (N a GPU index), mps or auto (CUDA when there is one)"));
+        }
         Ok(())
     }
 }
 
 stage_kind!("policy.lm", Config, Build::Policy(build));
+
+/// The device strings the worker's torch takes: `cpu`, `cuda`, `cuda:N`, `mps`, `auto`.
+fn valid_device(device: &str) -> bool {
+    match device.strip_prefix("cuda:") {
+        Some(index) => !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()),
+        None => matches!(device, "cpu" | "cuda" | "mps" | "auto"),
+    }
+}
 
 /// A model directory the worker can load and proxmo can prompt: it exists, its tokenizer
 /// and chat template load, and the prompt budget leaves room beyond the template's own
@@ -160,11 +172,11 @@ fn schema() -> StageSchema {
             ),
             int("history", 4, Range::closed(0.0, 1000.0), "steps of history the compact prompt shows (the paper's shows 2)"),
             float("timeout_s", 3600.0, Range::left_open(0.0, MAX_TIMEOUT_S), "longest wait for one worker call (loading the model, one batch's generation, one training step)"),
-            float("lr", 1e-6, Range::at_least(0.0), "AdamW learning rate"),
-            float("weight_decay", 0.01, Range::at_least(0.0), "AdamW weight decay"),
+            float("lr", 1e-6, Range::closed(0.0, 10.0), "AdamW learning rate"),
+            float("weight_decay", 0.01, Range::closed(0.0, 10.0), "AdamW weight decay"),
             float("kl_coef", 0.01, Range::at_least(0.0), "weight of the k3 KL to the frozen initial model (0: no reference model kept)"),
             float("entropy_coef", 0.001, Range::at_least(0.0), "weight of the entropy bonus"),
-            float("clip_low", 0.2, Range::closed(0.0, 1.0), "the PPO ratio is clipped below at 1 - clip_low"),
+            float("clip_low", 0.2, Range::right_open(0.0, 1.0), "the PPO ratio is clipped below at 1 - clip_low (below 1: the lower bound stays positive)"),
             float("clip_high", 0.2, Range::at_least(0.0), "the PPO ratio is clipped above at 1 + clip_high"),
             float("clip_ratio_c", 3.0, Range::above(1.0), "dual clip for negative advantages"),
             float("grad_clip", 1.0, Range::above(0.0), "gradient norm clipping"),
