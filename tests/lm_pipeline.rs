@@ -80,6 +80,9 @@ fn run(dir: &Path, model: &Path, extra: &[&str]) -> (i32, String) {
     sets.extend(
         [
             "lm.max_new_tokens=8",
+            // The paper's prompt (the pipeline's default is the compact one): longer than
+            // the budget, so truncation is exercised.
+            "lm.prompt_format=paper",
             "lm.max_prompt_tokens=256",
             "env.max_steps=2",
             "eval_every=2",
@@ -442,7 +445,7 @@ fn a_preset_is_built_on_first_use_cached_and_warm_started_on_compact_prompts() {
     let (code, text) = sft(&[]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("building model preset `tiny`"), "{text}");
-    let built = cache.join("models/tiny-seed0-v1");
+    let built = cache.join("models/tiny-seed0-v2");
     for f in ["config.json", "model.safetensors", "tokenizer.json", "chat_template.jinja"] {
         assert!(built.join(f).is_file(), "{f}");
     }

@@ -33,7 +33,7 @@ pub const PRESETS: [Preset; 2] = [
 ];
 
 /// Bumped whenever what a preset is built from changes, so an old cache is not reused.
-const BUILD_VERSION: u32 = 1;
+const BUILD_VERSION: u32 = 2;
 
 pub fn find(name: &str) -> Option<Preset> {
     PRESETS.iter().copied().find(|p| p.name == name)
