@@ -186,7 +186,8 @@ def main():
     # Anything a library prints goes to the log, never into the protocol.
     sys.stdout = sys.stderr
     lines = sys.stdin
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+    sharded = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if sharded:
         lines = broadcast_lines(sys.stdin)
         if int(os.environ.get("RANK", "0")) != 0:
             out = open(os.devnull, "w")
@@ -194,6 +195,12 @@ def main():
         serve(lines, out, sys.stderr)
     except BrokenPipeError:
         return 1
+    if sharded:
+        # Not in a `finally`: after an exception or a broken pipe a rank must just exit
+        # non-zero. This does not return; see exit_after_serving for why.
+        from proxmo_lm import distributed
+
+        distributed.exit_after_serving()
     return 0
 
 

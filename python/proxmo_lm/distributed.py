@@ -8,7 +8,9 @@ the same tokens); a train step is data-parallel: micro-batch i goes to rank i mo
 short of micro-batches runs a zero-weight one so the collectives stay in step, and the losses
 are scaled by the world size because FSDP averages gradients over ranks."""
 
+import datetime
 import os
+import sys
 
 import torch
 
@@ -36,6 +38,39 @@ def init(device_type):
         torch.cuda.set_device(local)
         return torch.device("cuda", local)
     return torch.device("cpu")
+
+
+# How long a rank waits at the end for the others. They get there together (the last line
+# broadcast is the end for every rank), so this only bounds the wait for one that is gone.
+EXIT_BARRIER_TIMEOUT = datetime.timedelta(seconds=60)
+
+
+def exit_after_serving():
+    """Ends this rank after a clean end of serving (end of input or `shutdown`, which every
+    rank sees together): a barrier, the process group destroyed, then exit 0. Never after an
+    error: a rank that failed exits non-zero at once (torchrun then ends the others and fails),
+    it must not meet its peers in a collective they are not in.
+
+    Why: gloo's worker threads drop the last reference to a finished collective's tensors
+    after `wait()` has returned. `broadcast_object_list` made those tensors in Python, so
+    freeing them takes the GIL; when the interpreter is already finalising, CPython ends such
+    a thread with pthread_exit, whose unwinding through a noexcept destructor calls
+    std::terminate: "terminate called without an active exception", SIGABRT, after every
+    answer was written. `destroy_process_group` would join those threads, but it only drops
+    torch's registry: FSDP2's DeviceMesh (kept alive by DTensor caches) still holds the
+    group, so its threads live on. Hence `os._exit`: no interpreter finalisation at all.
+
+    The barrier: no rank closes its connections while a peer is still in the last
+    collective. monitored_barrier has its own timeout, so a peer that is gone makes it raise
+    (a non-zero exit) instead of waiting; the group's timeout cannot be shortened for this, as
+    it also bounds how long a rank waits in `broadcast` for rank 0's next request."""
+    if active():
+        torch.distributed.monitored_barrier(timeout=EXIT_BARRIER_TIMEOUT)
+        torch.distributed.destroy_process_group()
+    # os._exit skips Python's flushing; answers were flushed one by one, logs are flushed here.
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__):
+        stream.flush()
+    os._exit(0)
 
 
 def decoder_layers(model):
