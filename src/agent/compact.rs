@@ -1,11 +1,12 @@
 //! The compact prompt: for small models trained here from scratch, which cannot afford the
-//! paper's 400-token instructions. It keeps what an agent needs to act (the task, the room's
-//! receptacles split into those whose contents the episode has shown, with what they held
-//! when last shown, and those still unseen; the last `history` actions with what each showed;
-//! the current observation; WebShop's clickable actions) and drops the prose. The seen /
-//! unseen split is the episode's own memory, read from the observations so far: a small
-//! model cannot recall from a sliding window where it has already looked (measured: with a
-//! window alone it repeats its last `go to`). The answer format is the paper's
+//! paper's 400-token instructions. It keeps what an agent needs to act and drops the prose:
+//! the task; the episode's memory, read from its observations so far (what the agent holds,
+//! where it stands, the room's receptacles split into those whose contents it has seen, with
+//! what they hold now, and those still unseen); the last `history` actions with what each
+//! showed; the current observation; WebShop's clickable actions. The memory is there because
+//! a small model cannot recall from a sliding window where it has looked or what it carries
+//! (measured: with a window alone it repeats its last `go to`). See docs/environments.md,
+//! "The compact prompt". The answer format is the paper's
 //! (`<think>..</think><action>..</action>`), so the same projection reads both.
 
 use super::prompt::{task_statement, Benchmark};
@@ -37,44 +38,163 @@ fn shown_contents(observation: &str) -> Option<(&str, &str)> {
         let at = observation.find("The ")?;
         let rest = &observation[at + "The ".len()..];
         let open = rest.find(" is open. In it, you see ")?;
-        (&rest[..open], &rest[open + " is open. In it, you see ".len()..])
+        (
+            &rest[..open],
+            &rest[open + " is open. In it, you see ".len()..],
+        )
     };
     let list = &rest[..rest.find('.').unwrap_or(rest.len())];
     Some((name, list))
 }
 
-/// `Seen: X (what it held), ...` and `Unseen: Y, ...`, in the room's order, from every
-/// observation of the episode (the newest showing of a receptacle counts).
-fn memory(room: &[&str], observations: &[&str]) -> String {
-    let mut held: Vec<Option<String>> = vec![None; room.len()];
-    for obs in observations {
+/// Splits an ALFWorld item list (`a mug 1, and a cup 2`; `nothing`) into names.
+fn items(list: &str) -> Vec<String> {
+    if list.trim() == "nothing" {
+        return Vec::new();
+    }
+    list.split(", ")
+        .map(|x| {
+            x.trim_start_matches("and ")
+                .trim_start_matches("a ")
+                .to_string()
+        })
+        .collect()
+}
+
+/// The text between `prefix` and the next `suffix` in `text`, when `text` has both.
+fn between<'t>(text: &'t str, prefix: &str, suffix: &str) -> Option<&'t str> {
+    let at = text.find(prefix)? + prefix.len();
+    let rest = &text[at..];
+    Some(&rest[..rest.find(suffix)?])
+}
+
+/// `O` and `R` of `{verb} the O {joint} the R.` (`You pick up the mug 1 from the desk 1.`).
+fn object_and_receptacle<'t>(obs: &'t str, verb: &str, joint: &str) -> Option<(&'t str, &'t str)> {
+    let what = between(obs, &format!("{verb} the "), ".")?;
+    what.split_once(&format!(" {joint} the "))
+}
+
+/// What the episode's observations say about the agent: where it stands, what it carries
+/// (with the states the task may ask for), and what each receptacle it has looked into holds
+/// now: a `take` removes the object from its receptacle's list, a `move` adds it, so the lists
+/// stay true without looking again.
+#[derive(Debug, Default)]
+struct Memory {
+    at: Option<String>,
+    holding: Option<String>,
+    /// The states (`hot`, `cool`, `clean`) each object has been given.
+    states: Vec<(String, Vec<&'static str>)>,
+    /// Receptacle -> what it holds, for the receptacles whose contents were shown.
+    contents: Vec<(String, Vec<String>)>,
+}
+
+impl Memory {
+    fn read(observations: &[&str]) -> Memory {
+        let mut memory = Memory::default();
+        for obs in observations {
+            memory.observe(obs);
+        }
+        memory
+    }
+
+    fn observe(&mut self, obs: &str) {
+        if let Some(r) =
+            between(obs, "You arrive at ", ".").or_else(|| between(obs, "You open the ", "."))
+        {
+            self.at = Some(r.to_string());
+        }
         if let Some((name, list)) = shown_contents(obs) {
-            if let Some(i) = room.iter().position(|r| *r == name) {
-                let items: Vec<&str> = list
-                    .split(", ")
-                    .map(|x| x.trim_start_matches("and ").trim_start_matches("a "))
-                    .collect();
-                held[i] = Some(items.join(", "));
+            let listed = items(list);
+            self.contents_of(name).clone_from(&listed);
+        }
+        if let Some((o, r)) = object_and_receptacle(obs, "You pick up", "from") {
+            self.contents_of(r).retain(|x| x != o);
+            self.holding = Some(o.to_string());
+            self.at = Some(r.to_string());
+        }
+        if let Some((o, r)) = object_and_receptacle(obs, "You move", "to") {
+            self.contents_of(r).push(o.to_string());
+            self.holding = None;
+            self.at = Some(r.to_string());
+        }
+        for (verb, state, undoes) in [
+            ("You heat", "hot", "cool"),
+            ("You cool", "cool", "hot"),
+            ("You clean", "clean", ""),
+        ] {
+            if let Some((o, r)) = object_and_receptacle(obs, verb, "using") {
+                let states = self.states_of(o);
+                states.retain(|s| *s != undoes && *s != state);
+                states.push(state);
+                self.at = Some(r.to_string());
             }
         }
     }
-    let seen: Vec<String> = room
-        .iter()
-        .zip(&held)
-        .filter_map(|(r, h)| h.as_ref().map(|h| format!("{r} ({h})")))
-        .collect();
-    let unseen: Vec<&str> = room
-        .iter()
-        .zip(&held)
-        .filter(|(_, h)| h.is_none())
-        .map(|(r, _)| *r)
-        .collect();
-    let or_none = |text: String| if text.is_empty() { "none".to_string() } else { text };
-    format!(
-        "Seen: {}\nUnseen: {}\n",
-        or_none(seen.join("; ")),
-        or_none(unseen.join(", "))
-    )
+
+    fn contents_of(&mut self, receptacle: &str) -> &mut Vec<String> {
+        let i = match self.contents.iter().position(|(r, _)| r == receptacle) {
+            Some(i) => i,
+            None => {
+                self.contents.push((receptacle.to_string(), Vec::new()));
+                self.contents.len() - 1
+            }
+        };
+        &mut self.contents[i].1
+    }
+
+    fn states_of(&mut self, object: &str) -> &mut Vec<&'static str> {
+        let i = match self.states.iter().position(|(o, _)| o == object) {
+            Some(i) => i,
+            None => {
+                self.states.push((object.to_string(), Vec::new()));
+                self.states.len() - 1
+            }
+        };
+        &mut self.states[i].1
+    }
+
+    /// `Holding: ...`, `At: ...`, `Seen: ...` and `Unseen: ...`, the receptacles in the
+    /// room's order.
+    fn render(&self, room: &[&str]) -> String {
+        let holding = match &self.holding {
+            None => "nothing".to_string(),
+            Some(o) => match self.states.iter().find(|(name, _)| name == o) {
+                Some((_, states)) if !states.is_empty() => format!("{o} ({})", states.join(", ")),
+                _ => o.clone(),
+            },
+        };
+        let at = self.at.as_deref().unwrap_or("the middle of the room");
+        let known = |r: &str| self.contents.iter().find(|(name, _)| name == r);
+        let seen: Vec<String> = room
+            .iter()
+            .filter_map(|r| known(r))
+            .map(|(r, held)| {
+                let held = if held.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    held.join(", ")
+                };
+                format!("{r} ({held})")
+            })
+            .collect();
+        let unseen: Vec<&str> = room
+            .iter()
+            .copied()
+            .filter(|r| known(r).is_none())
+            .collect();
+        let or_none = |text: String| {
+            if text.is_empty() {
+                "none".to_string()
+            } else {
+                text
+            }
+        };
+        format!(
+            "Holding: {holding}\nAt: {at}\nSeen: {}\nUnseen: {}\n",
+            or_none(seen.join("; ")),
+            or_none(unseen.join(", "))
+        )
+    }
 }
 
 /// `> action` then what it showed, for the last `window` steps (the result of the newest is
@@ -110,7 +230,7 @@ pub fn for_step(
             .map(|(o, _)| o.as_str())
             .chain(std::iter::once(seen.observation.as_str()))
             .collect();
-        out.push_str(&memory(&room, &observations));
+        out.push_str(&Memory::read(&observations).render(&room));
     }
     out.push_str(&recent(history, window));
     let now = match benchmark {
@@ -161,7 +281,7 @@ mod tests {
         let p = for_step(Benchmark::Alfworld, FIRST, &[], &outcome(FIRST), 4);
         assert_eq!(
             p,
-            "Task: put a mug in cabinet.\nSeen: none\nUnseen: cabinet 2, cabinet 1, countertop 1\nNow: start\n"
+            "Task: put a mug in cabinet.\nHolding: nothing\nAt: the middle of the room\nSeen: none\nUnseen: cabinet 2, cabinet 1, countertop 1\nNow: start\n"
         );
     }
 
@@ -169,18 +289,71 @@ mod tests {
     fn later_steps_show_the_last_actions_with_what_they_showed() {
         let history = vec![
             (FIRST.to_string(), "go to cabinet 2".to_string()),
-            ("The cabinet 2 is closed.".to_string(), "open cabinet 2".to_string()),
-            ("The cabinet 2 is open. In it, you see nothing.".to_string(), "go to countertop 1".to_string()),
+            (
+                "You arrive at cabinet 2. The cabinet 2 is closed.".to_string(),
+                "open cabinet 2".to_string(),
+            ),
+            (
+                "You open the cabinet 2. The cabinet 2 is open. In it, you see nothing."
+                    .to_string(),
+                "go to countertop 1".to_string(),
+            ),
         ];
-        let now = outcome("On the countertop 1, you see a mug 1.");
+        let now = outcome(
+            "You arrive at countertop 1. On the countertop 1, you see a mug 1, and a cup 2.",
+        );
         let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 2);
         assert_eq!(
             p,
-            "Task: put a mug in cabinet.\nSeen: cabinet 2 (nothing); countertop 1 (mug 1)\nUnseen: cabinet 1\n> open cabinet 2\nThe cabinet 2 is open. In it, you see nothing.\n> go to countertop 1\nNow: On the countertop 1, you see a mug 1.\n"
+            "Task: put a mug in cabinet.\nHolding: nothing\nAt: countertop 1\nSeen: cabinet 2 (nothing); countertop 1 (mug 1, cup 2)\nUnseen: cabinet 1\n> open cabinet 2\nYou open the cabinet 2. The cabinet 2 is open. In it, you see nothing.\n> go to countertop 1\nNow: You arrive at countertop 1. On the countertop 1, you see a mug 1, and a cup 2.\n"
         );
-        // A window of 0 keeps only the present.
+        // A window of 0 keeps only the memory and the present.
         let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0);
-        assert!(p.ends_with("Unseen: cabinet 1\nNow: On the countertop 1, you see a mug 1.\n"), "{p}");
+        assert!(p.ends_with("Unseen: cabinet 1\nNow: You arrive at countertop 1. On the countertop 1, you see a mug 1, and a cup 2.\n"), "{p}");
+    }
+
+    #[test]
+    fn the_memory_follows_what_the_agent_takes_changes_and_puts() {
+        let steps = [
+            (
+                "You arrive at countertop 1. On the countertop 1, you see a mug 1, and a cup 2.",
+                "take mug 1 from countertop 1",
+            ),
+            (
+                "You pick up the mug 1 from the countertop 1.",
+                "go to cabinet 2",
+            ),
+            (
+                "You arrive at cabinet 2. The cabinet 2 is closed.",
+                "heat mug 1 with microwave 1",
+            ),
+            (
+                "You heat the mug 1 using the microwave 1.",
+                "go to cabinet 2",
+            ),
+        ];
+        let mut history = vec![(FIRST.to_string(), "go to countertop 1".to_string())];
+        history.extend(steps.iter().map(|(o, a)| (o.to_string(), a.to_string())));
+        let now = outcome("You arrive at cabinet 2. The cabinet 2 is closed.");
+        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0);
+        assert!(
+            p.contains("Holding: mug 1 (hot)\nAt: cabinet 2\nSeen: countertop 1 (cup 2)\nUnseen: cabinet 2, cabinet 1\n"),
+            "{p}"
+        );
+        history.push((
+            "You arrive at cabinet 2. The cabinet 2 is closed.".into(),
+            "open cabinet 2".into(),
+        ));
+        history.push((
+            "You open the cabinet 2. The cabinet 2 is open. In it, you see nothing.".into(),
+            "move mug 1 to cabinet 2".into(),
+        ));
+        let now = outcome("You move the mug 1 to the cabinet 2.");
+        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0);
+        assert!(
+            p.contains("Holding: nothing\nAt: cabinet 2\nSeen: cabinet 2 (mug 1); countertop 1 (cup 2)\nUnseen: cabinet 1\n"),
+            "{p}"
+        );
     }
 
     #[test]

@@ -87,7 +87,9 @@ impl Format {
     /// A demonstration's answer taking `action`, in the answer format.
     pub fn demonstration(self, action: &str) -> String {
         match self {
-            Format::Paper => format!("<think>The expert's next step.</think><action>{action}</action>"),
+            Format::Paper => {
+                format!("<think>The expert's next step.</think><action>{action}</action>")
+            }
             Format::Compact { .. } => super::compact::demonstration(action),
         }
     }

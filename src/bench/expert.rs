@@ -58,12 +58,7 @@ fn play(env: &mut dyn Env, task: usize, max_steps: u32) -> Result<(Played, bool)
 }
 
 /// Plays every task of `split` (at most `limit` of them, the first ones) with the expert.
-pub fn measure(
-    kind: &str,
-    split: &str,
-    max_steps: u32,
-    limit: usize,
-) -> Result<ExpertMeasurement> {
+pub fn measure(kind: &str, split: &str, max_steps: u32, limit: usize) -> Result<ExpertMeasurement> {
     let params = params_with_defaults(
         kind,
         &[
@@ -89,7 +84,11 @@ pub fn measure(
         }
     }
     let won = played.iter().filter(|(p, _)| p.won).count();
-    let won_steps: usize = played.iter().filter(|(p, _)| p.won).map(|(p, _)| p.steps).sum();
+    let won_steps: usize = played
+        .iter()
+        .filter(|(p, _)| p.won)
+        .map(|(p, _)| p.steps)
+        .sum();
     Ok(ExpertMeasurement {
         kind: kind.into(),
         split: split.into(),

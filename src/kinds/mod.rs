@@ -124,7 +124,11 @@ mod tests {
                 if p.default == crate::stage::ParamDefault::Required {
                     // An existing file for paths; policy.lm's model a preset (a directory
                     // would have to hold a whole model).
-                    let value = if p.name == "model" { "tiny" } else { "Cargo.toml" };
+                    let value = if p.name == "model" {
+                        "tiny"
+                    } else {
+                        "Cargo.toml"
+                    };
                     params
                         .0
                         .insert(p.name.to_string(), Value::Str(value.into()));

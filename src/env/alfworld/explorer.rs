@@ -158,8 +158,8 @@ fn reach(w: &World, r: u16) -> Option<Action> {
 
 /// The next unseen receptacle, in the room's order, of a type `worth` searching.
 fn search(w: &World, seen: &Seen, worth: impl Fn(&str) -> bool) -> Option<Action> {
-    let r = (0..w.receps.len() as u16)
-        .find(|&r| !seen.has(r) && worth(w.receps[r as usize].kind))?;
+    let r =
+        (0..w.receps.len() as u16).find(|&r| !seen.has(r) && worth(w.receps[r as usize].kind))?;
     reach(w, r)
 }
 
@@ -197,7 +197,9 @@ mod tests {
     /// hold it: the agent could not tell the difference, so neither may the explorer.
     fn shuffle_unseen(w: &World, seen: &Seen, shift: usize) -> World {
         let mut w = w.clone();
-        let unseen: Vec<u16> = (0..w.receps.len() as u16).filter(|&r| !seen.has(r)).collect();
+        let unseen: Vec<u16> = (0..w.receps.len() as u16)
+            .filter(|&r| !seen.has(r))
+            .collect();
         for o in w.objs.iter_mut() {
             if o.loc == HELD || seen.has(o.loc) || o.lamp {
                 continue;
@@ -225,7 +227,9 @@ mod tests {
             let mut seen = Seen::new(&w);
             let mut out = String::new();
             for _ in 0..50 {
-                let Some(a) = next_action(&w, &t.goal, &seen) else { break };
+                let Some(a) = next_action(&w, &t.goal, &seen) else {
+                    break;
+                };
                 for shift in 0..3 {
                     let other = shuffle_unseen(&w, &seen, shift);
                     assert_eq!(next_action(&other, &t.goal, &seen), Some(a), "task {task}");

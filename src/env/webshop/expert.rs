@@ -14,8 +14,8 @@ const PRICE_CLAUSE: &str = ", and price lower than ";
 /// Words that say nothing about the product.
 const FILLER: &[&str] = &[
     "i", "i'm", "am", "a", "an", "the", "for", "to", "of", "and", "with", "that", "is", "it",
-    "looking", "need", "want", "buy", "find", "me", "can", "you", "get", "should", "be",
-    "which", "some", "in",
+    "looking", "need", "want", "buy", "find", "me", "can", "you", "get", "should", "be", "which",
+    "some", "in",
 ];
 
 /// The instruction's words (lowercase, split at anything but letters, digits, `-` and `.`),
@@ -101,7 +101,11 @@ pub fn next_action(state: &PageState, goal: &Goal, products: &[Product]) -> Opti
 
 /// Position of product `i` in the results.
 fn i_rank(state: &PageState, i: usize) -> usize {
-    state.results.iter().position(|&r| r == i).unwrap_or(usize::MAX)
+    state
+        .results
+        .iter()
+        .position(|&r| r == i)
+        .unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]

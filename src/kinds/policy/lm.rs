@@ -65,8 +65,11 @@ impl StageConfig for Config {
             return Err(Problem::at("python", "is empty"));
         }
         if !valid_device(&self.device) {
-            return Err(Problem::at("device", format!("{:?} is not a torch device", self.device))
-                .help("cpu, cuda, cuda:N (N a GPU index), mps or auto (CUDA when there is one)"));
+            return Err(
+                Problem::at("device", format!("{:?} is not a torch device", self.device)).help(
+                    "cpu, cuda, cuda:N (N a GPU index), mps or auto (CUDA when there is one)",
+                ),
+            );
         }
         Ok(())
     }
@@ -98,11 +101,13 @@ fn check_model_dir(model: &str, max_prompt_tokens: i64) -> Result<(), Problem> {
         )));
     }
     if !dir.join("config.json").is_file() {
-        return Err(Problem::at("model", format!("{model:?} has no config.json"))
-            .help("a transformers model directory, as save_pretrained writes it"));
+        return Err(
+            Problem::at("model", format!("{model:?} has no config.json"))
+                .help("a transformers model directory, as save_pretrained writes it"),
+        );
     }
-    let encoder = PromptEncoder::load(dir)
-        .map_err(|e| Problem::at("model", format!("{model:?}: {e:#}")))?;
+    let encoder =
+        PromptEncoder::load(dir).map_err(|e| Problem::at("model", format!("{model:?}: {e:#}")))?;
     let overhead = encoder
         .encode_user("", usize::MAX)
         .map(|e| e.ids.len())
@@ -168,7 +173,7 @@ fn schema() -> StageSchema {
                 "prompt_format",
                 ParamType::Choice(&["paper", "compact"]),
                 ParamDefault::str("paper"),
-                "paper: the paper's prompt (what real models were trained with); compact: task, room, the last `history` steps and the observation, for small models",
+                "paper: the paper's prompt (what real models were trained with); compact: the task, the episode's memory (what is held, where, the receptacles seen with their contents and those unseen), the last `history` steps and the observation, for small models (docs/environments.md)",
             ),
             int("history", 4, Range::closed(0.0, 1000.0), "steps of history the compact prompt shows (the paper's shows 2)"),
             float("timeout_s", 3600.0, Range::left_open(0.0, MAX_TIMEOUT_S), "longest wait for one worker call (loading the model, one batch's generation, one training step)"),
@@ -187,7 +192,7 @@ fn schema() -> StageSchema {
                 ParamDefault::str("none"),
                 "expert: act with the environment's expert and record its actions as this model's tokens (demonstrations for update.sft)",
             ),
-            float("teacher_noise", 0.0, Range::closed(0.0, 1.0), "with teacher = \"expert\": the chance at each step of taking a random admissible action instead, the row still recording the expert's answer (demonstrations of recovering from detours)"),
+            float("teacher_noise", 0.0, Range::closed(0.0, 1.0), "with teacher = \"expert\": the chance at each step of a detour (half the time the previous action again, else a random admissible action), the row still recording the expert's answer (demonstrations of recovering from detours)"),
         ],
     }
 }
@@ -234,14 +239,20 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
     };
     // The tokenizer first: a directory that is not a model fails before Python starts.
     if let Err(p) = check_model_dir(&model.to_string_lossy(), c.max_prompt_tokens) {
-        return Err(invalid(format!("policy.lm: {}: {}", p.param.as_deref().unwrap_or("model"), p.message)));
+        return Err(invalid(format!(
+            "policy.lm: {}: {}",
+            p.param.as_deref().unwrap_or("model"),
+            p.message
+        )));
     }
     let encoder = PromptEncoder::load(&model)
         .map_err(|e| invalid(format!("policy.lm: model {:?}: {e:#}", c.model)))?;
     let mut hello = hello_settings(&c);
     hello.insert("model".into(), json!(model.to_string_lossy()));
     let format = match c.prompt_format.as_str() {
-        "compact" => Format::Compact { history: c.history as usize },
+        "compact" => Format::Compact {
+            history: c.history as usize,
+        },
         _ => Format::Paper,
     };
     let worker = Worker::start(

@@ -28,8 +28,20 @@ pub struct Preset {
 /// The presets: `tiny` for tests (about 0.3M parameters), `small` to learn on a CPU (about
 /// 4.5M: a few thousand tokens per second of training on two cores).
 pub const PRESETS: [Preset; 2] = [
-    Preset { name: "tiny", hidden: 64, layers: 2, heads: 4, vocab: 2048 },
-    Preset { name: "small", hidden: 256, layers: 4, heads: 4, vocab: 2048 },
+    Preset {
+        name: "tiny",
+        hidden: 64,
+        layers: 2,
+        heads: 4,
+        vocab: 2048,
+    },
+    Preset {
+        name: "small",
+        hidden: 256,
+        layers: 4,
+        heads: 4,
+        vocab: 2048,
+    },
 ];
 
 /// Bumped whenever what a preset is built from changes, so an old cache is not reused.
@@ -40,13 +52,21 @@ pub fn find(name: &str) -> Option<Preset> {
 }
 
 pub fn names() -> String {
-    PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+    PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Where built presets are kept: `$PROXMO_CACHE`, else `$XDG_CACHE_HOME/proxmo`, else
 /// `~/.cache/proxmo`.
 pub fn cache_root() -> PathBuf {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     var("PROXMO_CACHE")
         .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("proxmo")))
         .or_else(|| var("HOME").map(|d| d.join(".cache").join("proxmo")))
@@ -79,7 +99,11 @@ impl Preset {
         let root = dir.parent().unwrap_or(&dir).to_path_buf();
         std::fs::create_dir_all(&root)
             .with_context(|| format!("cannot create the model cache {}", root.display()))?;
-        let corpus = root.join(format!(".corpus-{}-{}.jsonl", self.name, std::process::id()));
+        let corpus = root.join(format!(
+            ".corpus-{}-{}.jsonl",
+            self.name,
+            std::process::id()
+        ));
         write_corpus(&corpus, seed)?;
         let mut words = crate::transport::split_command(python)?;
         if words.first().is_some_and(|w| w.contains("torchrun")) {
@@ -107,7 +131,12 @@ impl Preset {
             .args(["--vocab-size", &self.vocab.to_string()])
             .args(["--seed", &seed.to_string()])
             .output()
-            .with_context(|| format!("policy.lm: cannot start {program:?} to build preset `{}`", self.name));
+            .with_context(|| {
+                format!(
+                    "policy.lm: cannot start {program:?} to build preset `{}`",
+                    self.name
+                )
+            });
         let _ = std::fs::remove_file(&corpus);
         let out = out?;
         // Another run may have built it at the same time: its directory is as good.

@@ -75,8 +75,8 @@ impl LmPolicy {
     }
 
     /// The same policy acting as the environment's expert (see the module's docs). With
-    /// `noise` > 0 it takes a random admissible action (never `help`) with that chance at
-    /// each step while the row still records the expert's answer for the state it was in:
+    /// `noise` > 0 it takes a detour (`detour`) with that chance at each step while the row
+    /// still records the expert's answer for the state it was in:
     /// demonstrations of how to recover from a detour, which a model that only ever saw the
     /// expert's own path cannot learn (a DAgger-style correction of the imitation's
     /// compounding errors).
@@ -100,15 +100,8 @@ impl LmPolicy {
         ids.extend(self.eos()?);
         let mut taken = action.to_string();
         if self.teacher_noise > 0.0 && request.rng.chance(self.teacher_noise) {
-            let others: Vec<&String> = request
-                .view
-                .seen
-                .admissible
-                .iter()
-                .filter(|a| *a != "help")
-                .collect();
-            if let Some(a) = request.rng.choose(&others) {
-                taken = a.to_string();
+            if let Some(detour) = detour(&request.view, request.rng) {
+                taken = detour;
             }
         }
         Ok(Choice {
@@ -153,6 +146,24 @@ impl LmPolicy {
     }
 }
 
+/// A teacher's detour from the expert's path: half of the time the previous action again,
+/// the loop a small model falls into (a repeated `go to`, `open` or `take` is a no-op the
+/// environment answers with `Nothing happens.`; measured: 1322 of the 4293 `go to`s of a
+/// warm-started `small` preset on valid_unseen named where it already stood), otherwise a
+/// random admissible action (never `help`). The row still records the expert's answer for
+/// the state, so the model sees how to get back on track from both.
+fn detour(view: &super::policy::View, rng: &mut Rng) -> Option<String> {
+    if let Some(previous) = view.previous.filter(|_| rng.chance(0.5)) {
+        return Some(previous.to_string());
+    }
+    let others: Vec<&String> = view
+        .seen
+        .admissible
+        .iter()
+        .filter(|a| *a != "help")
+        .collect();
+    rng.choose(&others).map(|a| a.to_string())
+}
 
 /// One seed for a batched `generate`, drawn from every rollout's own stream, so the draw
 /// depends on the run's seed only (and is the same after `--resume`).
@@ -186,10 +197,7 @@ impl Policy for LmPolicy {
             return requests.iter_mut().map(|r| self.demonstrate(r)).collect();
         }
         let s = &self.sampling;
-        let prompts: Vec<String> = requests
-            .iter()
-            .map(|r| self.prompt(&r.view))
-            .collect();
+        let prompts: Vec<String> = requests.iter().map(|r| self.prompt(&r.view)).collect();
         let encoded = prompts
             .iter()
             .map(|p| self.encoder.encode_user(p, s.max_prompt_tokens))
