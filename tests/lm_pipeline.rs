@@ -395,7 +395,10 @@ fn check_refuses_values_the_worker_would_refuse() {
 fn check_refuses_unknown_presets_incomplete_models_and_a_budget_below_the_template() {
     let (code, text) = check_sft(&["lm.model=medium".to_string()]);
     assert_eq!(code, 2, "{text}");
-    assert!(text.contains("neither a model directory nor a preset"), "{text}");
+    assert!(
+        text.contains("neither a model directory nor a preset"),
+        "{text}"
+    );
     assert!(text.contains("tiny, small"), "{text}");
 
     let dir = scratch("no_tokenizer");
@@ -418,7 +421,10 @@ fn check_refuses_unknown_presets_incomplete_models_and_a_budget_below_the_templa
         "lm.max_prompt_tokens=8".to_string(),
     ]);
     assert_eq!(code, 2, "{text}");
-    assert!(text.contains("max_prompt_tokens") && text.contains("system prompt"), "{text}");
+    assert!(
+        text.contains("max_prompt_tokens") && text.contains("system prompt"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -434,19 +440,40 @@ fn a_preset_is_built_on_first_use_cached_and_warm_started_on_compact_prompts() {
             .arg(repo().join("pipelines/alfworld_lm.pipe"))
             .args(["--pipeline", "sft", "--set", "lm.model=tiny"])
             .args(["--set", &format!("lm.python={}", python())])
-            .args(["--set", &format!("lm.worker={}", repo().join("python/proxmo_worker.py").display())])
-            .args(["--set", "iterations=1", "--set", "demos.tasks=2", "--set", "eval_every=0"])
+            .args([
+                "--set",
+                &format!(
+                    "lm.worker={}",
+                    repo().join("python/proxmo_worker.py").display()
+                ),
+            ])
+            .args([
+                "--set",
+                "iterations=1",
+                "--set",
+                "demos.tasks=2",
+                "--set",
+                "eval_every=0",
+            ])
             .args(["--set", "warm_start.save=sft"])
             .args(extra)
             .output()
             .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let (code, text) = sft(&[]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("building model preset `tiny`"), "{text}");
     let built = cache.join("models/tiny-seed0-v2");
-    for f in ["config.json", "model.safetensors", "tokenizer.json", "chat_template.jinja"] {
+    for f in [
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "chat_template.jinja",
+    ] {
         assert!(built.join(f).is_file(), "{f}");
     }
     let weights = std::fs::read(built.join("model.safetensors")).unwrap();
@@ -454,7 +481,10 @@ fn a_preset_is_built_on_first_use_cached_and_warm_started_on_compact_prompts() {
     let (code, text) = sft(&["--set", "warm_start.save=sft2"]);
     assert_eq!(code, Some(0), "{text}");
     assert!(!text.contains("building model preset"), "{text}");
-    assert_eq!(std::fs::read(built.join("model.safetensors")).unwrap(), weights);
+    assert_eq!(
+        std::fs::read(built.join("model.safetensors")).unwrap(),
+        weights
+    );
     let m = std::fs::read_to_string(dir.join("alfworld_lm.sft.metrics.jsonl")).unwrap();
     assert!(m.contains("\"loss\""), "{m}");
 }
