@@ -259,3 +259,44 @@ impl Policy for LmPolicy {
         self.worker()?.load(&dir.join(STATE_MODEL_DIR))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::StepOutcome;
+
+    #[test]
+    fn a_detour_repeats_the_previous_action_or_takes_an_admissible_one_never_help() {
+        let seen = StepOutcome {
+            observation: "You arrive at desk 1.".into(),
+            anchor: "You arrive at desk 1.".into(),
+            reward: 0.0,
+            done: false,
+            won: false,
+            score: 0.0,
+            admissible: vec!["help".into(), "look".into(), "go to bed 1".into()],
+        };
+        let view = |previous| super::super::policy::View {
+            task: "",
+            seen: &seen,
+            previous,
+            history: &[],
+            expert: None,
+        };
+        let mut rng = Rng::new(7);
+        let mut drawn = std::collections::BTreeMap::new();
+        for _ in 0..400 {
+            let d = detour(&view(Some("go to desk 1")), &mut rng).unwrap();
+            *drawn.entry(d).or_insert(0) += 1;
+        }
+        assert!(!drawn.contains_key("help"), "{drawn:?}");
+        let repeats = drawn["go to desk 1"];
+        assert!((150..250).contains(&repeats), "{drawn:?}");
+        assert!(drawn["look"] > 50 && drawn["go to bed 1"] > 50, "{drawn:?}");
+        // On the first step there is nothing to repeat.
+        for _ in 0..50 {
+            let d = detour(&view(None), &mut rng).unwrap();
+            assert!(d == "look" || d == "go to bed 1", "{d}");
+        }
+    }
+}
