@@ -74,6 +74,18 @@ fn object_and_receptacle<'t>(obs: &'t str, verb: &str, joint: &str) -> Option<(&
     what.split_once(&format!(" {joint} the "))
 }
 
+/// The value kept under `name` in a small ordered list of named values, added empty if new.
+fn entry<'m, T: Default>(list: &'m mut Vec<(String, T)>, name: &str) -> &'m mut T {
+    let i = match list.iter().position(|(n, _)| n == name) {
+        Some(i) => i,
+        None => {
+            list.push((name.to_string(), T::default()));
+            list.len() - 1
+        }
+    };
+    &mut list[i].1
+}
+
 /// What the episode's observations say about the agent: where it stands, what it carries
 /// (with the states the task may ask for), and what each receptacle it has looked into holds
 /// now: a `take` removes the object from its receptacle's list, a `move` adds it, so the lists
@@ -132,25 +144,11 @@ impl Memory {
     }
 
     fn contents_of(&mut self, receptacle: &str) -> &mut Vec<String> {
-        let i = match self.contents.iter().position(|(r, _)| r == receptacle) {
-            Some(i) => i,
-            None => {
-                self.contents.push((receptacle.to_string(), Vec::new()));
-                self.contents.len() - 1
-            }
-        };
-        &mut self.contents[i].1
+        entry(&mut self.contents, receptacle)
     }
 
     fn states_of(&mut self, object: &str) -> &mut Vec<&'static str> {
-        let i = match self.states.iter().position(|(o, _)| o == object) {
-            Some(i) => i,
-            None => {
-                self.states.push((object.to_string(), Vec::new()));
-                self.states.len() - 1
-            }
-        };
-        &mut self.states[i].1
+        entry(&mut self.states, object)
     }
 
     /// `Holding: ...`, `At: ...`, `Seen: ...` and `Unseen: ...`, the receptacles in the
