@@ -98,3 +98,28 @@ pub fn points_of(records: &[Value], name: &str) -> Vec<(f64, f64)> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evaluations_stand_at_the_batches_their_policy_trained_on() {
+        let records: Vec<Value> = [
+            r#"{"evaluated_after": 0, "eval_success_rate": 0.0}"#,
+            r#"{"iteration": 0, "success_rate": 0.1}"#,
+            r#"{"iteration": 1, "success_rate": 0.3, "evaluated_after": 2, "eval_success_rate": 0.5}"#,
+        ]
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+        assert_eq!(
+            points_of(&records, "eval_success_rate"),
+            [(0.0, 0.0), (2.0, 0.5)]
+        );
+        assert_eq!(
+            points_of(&records, "success_rate"),
+            [(0.0, 0.1), (1.0, 0.3)]
+        );
+    }
+}
