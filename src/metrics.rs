@@ -1,6 +1,7 @@
 //! What a run records about each batch: one [`BatchMetrics`] per iteration, written as one
 //! JSON line by `sink.metrics` and read back by `proxmo report` and `proxmo plot`. Fields
-//! that do not apply to a run (no update, no evaluation this batch) are left out of the line.
+//! that do not apply to a run (no update, no evaluation this batch) are left out of the line;
+//! an evaluation before the first batch is a line with only its evaluation (docs/metrics.md).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -78,15 +79,20 @@ impl TimingMetrics {
 /// One line of a metrics file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchMetrics {
-    /// 0-based; absent for a source pipeline, which has one batch.
+    /// 0-based; absent for a source pipeline, which has one batch, and for an evaluation
+    /// before the first batch.
     pub iteration: Option<usize>,
-    pub credit: CreditMetrics,
+    /// Absent only from the line of an evaluation before the first batch.
+    pub credit: Option<CreditMetrics>,
     /// Rollout outcomes (env -> rollout pipelines only).
     pub episodes: Option<EpisodeMetrics>,
     /// What the update stage reports (`policy_entropy`, `update_norm`, a PPO step's loss...).
     pub update: BTreeMap<String, f64>,
     /// The evaluation after this batch, if one was due; written with an `eval_` prefix.
     pub eval: Option<EpisodeMetrics>,
+    /// How many batches the policy had trained on when `eval` was played: 0 for the
+    /// evaluation before the first batch (`eval_before`), else `iteration + 1`.
+    pub evaluated_after: Option<usize>,
     /// Evaluations on further splits (`eval_splits`), by split; written `eval_<split>_`.
     pub more_evals: BTreeMap<String, EpisodeMetrics>,
     /// Where the batch's time went (policies with a model worker only).
@@ -118,6 +124,9 @@ pub fn is_timing_field(key: &str) -> bool {
     })
 }
 
+/// The field saying how many batches an evaluation's policy had trained on.
+pub const EVALUATED_AFTER: &str = "evaluated_after";
+
 type Object = serde_json::Map<String, serde_json::Value>;
 
 fn object_of<T: Serialize>(value: &T) -> Object {
@@ -135,7 +144,12 @@ impl BatchMetrics {
         if let Some(i) = self.iteration {
             out.insert("iteration".into(), i.into());
         }
-        out.extend(object_of(&self.credit));
+        if let Some(n) = self.evaluated_after {
+            out.insert(EVALUATED_AFTER.into(), n.into());
+        }
+        if let Some(c) = &self.credit {
+            out.extend(object_of(c));
+        }
         if let Some(e) = &self.episodes {
             out.extend(object_of(e));
         }
@@ -177,7 +191,10 @@ impl BatchMetrics {
                 return Err(format!("`{key}` is {value}, not a number"));
             }
         }
-        let credit: CreditMetrics = parse(record.clone())?;
+        let credit = match credit_fields.iter().any(|f| record.contains_key(*f)) {
+            true => Some(parse(record.clone())?),
+            false => None,
+        };
         let has_any = |prefix: &str| {
             episode_fields
                 .iter()
@@ -217,7 +234,8 @@ impl BatchMetrics {
         };
         let update = record
             .iter()
-            .filter(|(k, _)| k.as_str() != "iteration" && !k.starts_with("eval_"))
+            .filter(|(k, _)| !matches!(k.as_str(), "iteration" | EVALUATED_AFTER))
+            .filter(|(k, _)| !k.starts_with("eval_"))
             .filter(|(k, _)| {
                 let k = k.as_str();
                 !credit_fields.contains(&k)
@@ -226,15 +244,19 @@ impl BatchMetrics {
             })
             .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
             .collect();
-        Ok(BatchMetrics {
-            iteration: record
-                .get("iteration")
+        let count = |key: &str| {
+            record
+                .get(key)
                 .and_then(serde_json::Value::as_u64)
-                .map(|i| i as usize),
+                .map(|i| i as usize)
+        };
+        Ok(BatchMetrics {
+            iteration: count("iteration"),
             credit,
             episodes,
             update,
             eval,
+            evaluated_after: count(EVALUATED_AFTER),
             more_evals,
             timing,
         })
@@ -263,15 +285,16 @@ mod tests {
         };
         let m = BatchMetrics {
             iteration: Some(3),
-            credit: CreditMetrics {
+            credit: Some(CreditMetrics {
                 rows: 4000,
                 groups: 16,
                 advantage_std: 0.7,
                 ..CreditMetrics::default()
-            },
+            }),
             episodes: Some(episodes.clone()),
             update: [("policy_entropy".to_string(), 1.5)].into_iter().collect(),
             eval: Some(episodes.clone()),
+            evaluated_after: Some(4),
             more_evals: [("valid_seen".to_string(), episodes)].into_iter().collect(),
             timing: Some(TimingMetrics::split(10.0, 5.0, 3.0, 1.0)),
         };
@@ -280,7 +303,28 @@ mod tests {
         assert_eq!(json["eval_success_rate"], 0.25);
         assert_eq!(json["policy_entropy"], 1.5);
         assert_eq!(json["eval_valid_seen_mean_steps"], 31.5);
+        assert_eq!(json["evaluated_after"], 4);
         assert_eq!(BatchMetrics::from_json(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn an_evaluation_before_training_is_a_line_of_its_own() {
+        let m = BatchMetrics {
+            eval: Some(EpisodeMetrics {
+                episodes: 134,
+                success_rate: 0.01,
+                ..EpisodeMetrics::default()
+            }),
+            evaluated_after: Some(0),
+            ..BatchMetrics::default()
+        };
+        let json = m.to_json();
+        assert!(!json.contains_key("iteration") && !json.contains_key("rows"));
+        assert!(!json.contains_key("success_rate"), "no training episodes");
+        assert_eq!(json["eval_episodes"], 134);
+        let back = BatchMetrics::from_json(&json).unwrap();
+        assert_eq!(back, m);
+        assert!(back.update.is_empty(), "evaluated_after is no update field");
     }
 
     #[test]

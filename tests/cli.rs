@@ -17,6 +17,10 @@ fn check_accepts_the_shipped_pipelines() {
         "pipelines/alfworld.pipe",
         "pipelines/webshop.pipe",
         "pipelines/textworld.pipe",
+        "pipelines/train_alfworld.pipe",
+        "pipelines/train_webshop.pipe",
+        "pipelines/alfworld_lm.pipe",
+        "pipelines/webshop_lm.pipe",
         "tests/pipes/good/derived.pipe",
     ] {
         let out = proxmo(&["check", file]);

@@ -206,6 +206,14 @@ fn choosing_a_pipeline() {
     let ablations = Path::new("pipelines/ablations.pipe");
     let d = load_pipelines(ablations, Selection::One(None), &[]).unwrap_err();
     assert!(d.render().contains("--pipeline NAME"), "{}", d.render());
+    // At the first pipeline, where `default` would go, naming them all and the fix.
+    let e = &d.located()[0];
+    assert_eq!((e.line, e.col), (21, 1), "{e:?}");
+    assert!(e
+        .message
+        .contains("declares 6 pipelines and marks none as the default"));
+    let help = e.help.as_deref().unwrap();
+    assert!(help.contains("`full`, `no_psc`") && help.contains("`default pipeline full { ... }`"));
     let d = load_pipelines(ablations, Selection::One(Some("step_alignd".into())), &[]).unwrap_err();
     assert_eq!(
         d.located()[0].help.as_deref(),

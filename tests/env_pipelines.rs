@@ -7,7 +7,8 @@ use proxmo::env::alfworld::{AlfWorld, Split};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-/// Runs a shipped env pipeline small; returns (rows file text, metrics file text).
+/// Runs the `random` pipeline of a shipped env file small (the uniform random policy, every
+/// row written); returns (rows file text, metrics file text).
 fn run_small(pipeline: &str, name: &str, seed: u64) -> (String, String) {
     let dir = temp_dir(name);
     let rows = dir.join("rows.jsonl");
@@ -15,9 +16,11 @@ fn run_small(pipeline: &str, name: &str, seed: u64) -> (String, String) {
     let args = [
         "run".to_string(),
         pipeline.to_string(),
+        "--pipeline".into(),
+        "random".into(),
         "--quiet".into(),
         "--set".into(),
-        "rollout.tasks=3".into(),
+        "random_play.tasks=3".into(),
         "--set".into(),
         "iterations=2".into(),
         "--set".into(),
@@ -25,7 +28,7 @@ fn run_small(pipeline: &str, name: &str, seed: u64) -> (String, String) {
         "--set".into(),
         format!("rows.path={}", rows.display()),
         "--set".into(),
-        format!("metrics.path={}", metrics.display()),
+        format!("random_metrics.path={}", metrics.display()),
     ];
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = proxmo(&args);
@@ -81,6 +84,113 @@ fn webshop_pipeline_reports_score_and_success() {
         let r: serde_json::Value = serde_json::from_str(l).unwrap();
         r["step"].as_u64().unwrap() < 15
     }));
+}
+
+/// `proxmo run pipelines/FILE` as shipped (its default pipeline), shortened by `sets`:
+/// (exit code, stderr, metrics lines).
+fn run_default(
+    file: &str,
+    name: &str,
+    sets: &[&str],
+) -> (Option<i32>, String, Vec<serde_json::Value>) {
+    let metrics = temp_dir(name).join("metrics.jsonl");
+    let metrics_set = format!("metrics.path={}", metrics.display());
+    let mut args = vec!["run", file, "--set", &metrics_set];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    let out = proxmo(&args);
+    let lines = std::fs::read_to_string(&metrics)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (out.status.code(), text(&out.stderr), lines)
+}
+
+/// The flagship run trains the linear policy, evaluates it before training and after, writes
+/// the update's fields and ends with the evaluations' summary.
+#[test]
+fn the_default_alfworld_run_trains_and_evaluates_before_and_after() {
+    let (code, err, lines) = run_default(
+        "pipelines/alfworld.pipe",
+        "flagship-alf",
+        &["iterations=4", "eval_every=2", "rollout.tasks=4"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        lines.len(),
+        5,
+        "the evaluation before training, then one line per batch"
+    );
+    let before = &lines[0];
+    assert_eq!(before["evaluated_after"].as_u64(), Some(0));
+    assert!(before.get("iteration").is_none() && before.get("rows").is_none());
+    assert_eq!(
+        before["eval_episodes"].as_u64(),
+        Some(134),
+        "every valid_unseen task"
+    );
+    for (i, line) in lines[1..].iter().enumerate() {
+        assert_eq!(line["iteration"].as_u64(), Some(i as u64));
+        assert!(line["policy_entropy"].as_f64().unwrap() > 0.0, "{line}");
+        assert!(line["update_norm"].as_f64().is_some(), "{line}");
+    }
+    assert_eq!(lines[2]["evaluated_after"].as_u64(), Some(2));
+    assert!(lines[3].get("eval_success_rate").is_none());
+    assert_eq!(lines[4]["evaluated_after"].as_u64(), Some(4));
+    assert!(err.contains("evaluation before training: success"), "{err}");
+    let done = err.lines().last().unwrap();
+    assert!(
+        done.starts_with("done: pipeline `alfworld`: eval success ")
+            && done.contains(
+                " on 134 valid_unseen tasks (before training -> after batch 4); 4 batches in "
+            ),
+        "{done}"
+    );
+}
+
+#[test]
+fn the_default_webshop_run_reports_score_before_and_after_and_report_reads_it() {
+    let (code, err, lines) = run_default(
+        "pipelines/webshop.pipe",
+        "flagship-web",
+        &["iterations=2", "eval_every=2", "rollout.tasks=2"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        lines[0]["eval_episodes"].as_u64(),
+        Some(500),
+        "every test goal"
+    );
+    let done = err.lines().last().unwrap();
+    assert!(
+        done.contains(", score ")
+            && done.contains(" on 500 test tasks (before training -> after batch 2)"),
+        "{done}"
+    );
+    // The evaluation before training has no batch: the PSC range comes from the batches.
+    let path = temp_dir("flagship-web").join("metrics.jsonl");
+    let out = proxmo(&["report", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("[0.9") && !table.contains("[0.0000"),
+        "{table}"
+    );
+}
+
+#[test]
+fn eval_before_needs_evaluations() {
+    let out = proxmo(&["check", "pipelines/alfworld.pipe", "--set", "eval_every=0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`eval_before` starts the evaluations, but `eval_every` is 0")
+            && err.contains("alfworld.pipe:"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -237,12 +237,14 @@ fn a_closed_stdout_and_stderr_stop_the_printing_not_the_run() {
         &[
             "run",
             &pipe,
+            "--pipeline",
+            "random",
             "--set",
             "iterations=3",
             "--set",
             "rows.path=r.jsonl",
             "--set",
-            "metrics.path=m.jsonl",
+            "random_metrics.path=m.jsonl",
         ],
     );
     assert_eq!(status.code(), Some(0), "{status}");

@@ -82,7 +82,7 @@ pub fn table(batches: &[BatchMetrics]) -> String {
             t.worker_generate_seconds,
             t.worker_train_seconds,
             t.worker_other_seconds,
-            b.credit.advantage_ms / 1e3,
+            b.credit.as_ref().map_or(0.0, |c| c.advantage_ms) / 1e3,
             t.proxmo_seconds,
         ];
         for (sum, x) in sums.iter_mut().zip(parts) {
@@ -116,14 +116,14 @@ mod tests {
 
     #[test]
     fn the_total_line_sums_the_batches_and_takes_the_share_of_the_sums() {
-        let batch = |i, t: TimingMetrics| {
-            let mut b = BatchMetrics {
-                iteration: Some(i),
-                timing: Some(t),
-                ..BatchMetrics::default()
-            };
-            b.credit.advantage_ms = 1.0;
-            b
+        let batch = |i, t: TimingMetrics| BatchMetrics {
+            iteration: Some(i),
+            timing: Some(t),
+            credit: Some(crate::metrics::CreditMetrics {
+                advantage_ms: 1.0,
+                ..Default::default()
+            }),
+            ..BatchMetrics::default()
         };
         let text = table(&[
             batch(0, TimingMetrics::split(10.0, 7.0, 1.0, 1.0)),

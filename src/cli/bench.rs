@@ -2,8 +2,9 @@
 //! advantage pipeline on a JSONL file.
 
 use super::console;
-use super::EXIT_OK;
+use super::{EXIT_INVALID, EXIT_OK};
 use crate::bench::advantage;
+use crate::stage::Runnable;
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
@@ -150,7 +151,19 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
 fn run_iteration(args: IterationArgs) -> anyhow::Result<u8> {
     let selection = crate::dsl::Selection::One(args.pipeline.clone());
     let pipeline = match super::load_or_report(&args.file, selection, &args.sets) {
-        Ok(mut p) => p.remove(0),
+        Ok(p) => match p.runnables.into_iter().next() {
+            Some(Runnable::Pipeline(p)) => p,
+            Some(Runnable::Sequence(s)) => {
+                let steps: Vec<&str> = s.steps.iter().map(|t| t.pipeline.name.as_str()).collect();
+                console::errln(&format!(
+                    "error: bench iteration measures one pipeline, and `{}` is a sequence\n  = help: name one of its steps with --pipeline: {}",
+                    s.sequence,
+                    steps.join(", ")
+                ));
+                return Ok(EXIT_INVALID);
+            }
+            None => return Ok(EXIT_INVALID),
+        },
         Err(code) => return Ok(code),
     };
     let mut progress = super::progress::RunProgress::new(false);

@@ -2,13 +2,14 @@
 
 use super::console;
 use super::{load_or_report, named_or_all, EXIT_OK, EXIT_RUNTIME};
+use crate::stage::Runnable;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
     /// The .pipe file to check (with everything it imports).
     pub file: PathBuf,
-    /// Check only this pipeline (default: every pipeline of the file).
+    /// Check only this pipeline or sequence (default: every one of the file).
     #[arg(long)]
     pub pipeline: Option<String>,
     /// Override a parameter, as in `proxmo run`.
@@ -20,12 +21,12 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
-    let pipelines = match load_or_report(&args.file, named_or_all(&args.pipeline), &args.sets) {
-        Ok(p) => p,
+    let runnables = match load_or_report(&args.file, named_or_all(&args.pipeline), &args.sets) {
+        Ok(p) => p.runnables,
         Err(code) => return Ok(code),
     };
     if args.resolved {
-        match serde_yaml::to_string(&pipelines) {
+        match serde_yaml::to_string(&runnables) {
             Ok(yaml) => console::out(&yaml),
             Err(e) => {
                 console::errln(&format!(
@@ -35,10 +36,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
             }
         }
     } else {
-        let names: Vec<String> = pipelines
-            .iter()
-            .map(|p| format!("{} ({} stages)", p.name, p.stages.len()))
-            .collect();
+        let names: Vec<String> = runnables.iter().map(described).collect();
         console::outln(&format!(
             "{}: ok{}",
             args.file.display(),
@@ -50,4 +48,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         ));
     }
     Ok(EXIT_OK)
+}
+
+/// `advantage (3 stages)`, or `sequence both (first, second)`.
+fn described(runnable: &Runnable) -> String {
+    match runnable {
+        Runnable::Pipeline(p) => format!("{} ({} stages)", p.name, p.stages.len()),
+        Runnable::Sequence(s) => {
+            let steps: Vec<&str> = s.steps.iter().map(|t| t.pipeline.name.as_str()).collect();
+            format!("sequence {} ({})", s.sequence, steps.join(", "))
+        }
+    }
 }

@@ -11,10 +11,11 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod stages;
+pub mod summary;
 
-use crate::dsl::{Diagnostics, Selection};
+use crate::dsl::{Diagnostics, Program, Selection};
 pub use crate::error::{exit_code as exit_code_of, EXIT_INVALID, EXIT_OK, EXIT_RUNTIME};
-use crate::stage::ResolvedPipeline;
+use crate::stage::Runnable;
 use std::path::Path;
 
 /// `--pipeline NAME` for commands that otherwise look at every pipeline of a file.
@@ -25,14 +26,13 @@ pub fn named_or_all(pipeline: &Option<String>) -> Selection {
     }
 }
 
-/// Loads pipelines for a subcommand and plans each (so `check`, `graph` and `run` refuse
-/// the same pipelines); on errors prints them all and gives the exit code.
-pub fn load_or_report(
-    file: &Path,
-    selection: Selection,
-    sets: &[String],
-) -> Result<Vec<ResolvedPipeline>, u8> {
-    let plan_errors = |p: &ResolvedPipeline| crate::run::plan(p).err().unwrap_or_default();
+/// Loads pipelines and sequences for a subcommand and plans each (so `check`, `graph` and
+/// `run` refuse the same ones); on errors prints them all and gives the exit code.
+pub fn load_or_report(file: &Path, selection: Selection, sets: &[String]) -> Result<Program, u8> {
+    let plan_errors = |r: &Runnable| match r {
+        Runnable::Pipeline(p) => crate::run::plan(p).err().unwrap_or_default(),
+        Runnable::Sequence(s) => crate::run::sequence::check(s),
+    };
     crate::dsl::load_checked(file, selection, sets, plan_errors).map_err(|d: Diagnostics| {
         console::err(&d.render());
         EXIT_INVALID

@@ -55,10 +55,38 @@ pub struct Import {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineDecl {
+    /// The `pipeline` keyword, where an error about the declaration as a whole points.
+    pub keyword: Span,
+    /// The `default` keyword before it, if the file runs this pipeline by default.
+    pub default: Option<Span>,
     pub name: Ident,
     /// Each chain written in the body (`a -> b -> c`); a valid pipeline has exactly one.
     pub chains: Vec<Vec<Ident>>,
     pub settings: Vec<Param>,
+}
+
+/// `STAGE.PARAM = VALUE` (or `SETTING = VALUE`) in a step of a sequence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepSet {
+    /// `None` for a pipeline setting.
+    pub stage: Option<Ident>,
+    pub param: Param,
+}
+
+/// One step of a sequence: a pipeline and what the step sets in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepDecl {
+    pub pipeline: Ident,
+    pub sets: Vec<StepSet>,
+}
+
+/// `sequence NAME { a  b { stage.param = value } }`: pipelines run one after another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequenceDecl {
+    pub keyword: Span,
+    pub default: Option<Span>,
+    pub name: Ident,
+    pub steps: Vec<StepDecl>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -66,4 +94,5 @@ pub struct FileAst {
     pub imports: Vec<Import>,
     pub stages: Vec<StageDecl>,
     pub pipelines: Vec<PipelineDecl>,
+    pub sequences: Vec<SequenceDecl>,
 }

@@ -87,6 +87,12 @@ impl Diagnostics {
     /// many more there are. Source lines are cut around the caret, and characters that could
     /// hide or reorder text (controls, bidi marks, byte-order marks) are shown escaped.
     pub fn render(&self) -> String {
+        self.render_then("nothing was run")
+    }
+
+    /// Like [`Diagnostics::render`], the count line ending with `outcome` (what was, or was
+    /// not, run).
+    pub fn render_then(&self, outcome: &str) -> String {
         let mut out = String::new();
         for d in self.errors.iter().take(MAX_SHOWN) {
             let _ = writeln!(out, "error: {}", shown_text(&d.message));
@@ -118,7 +124,7 @@ impl Diagnostics {
         }
         let _ = writeln!(
             out,
-            "{n} error{} found; nothing was run",
+            "{n} error{} found; {outcome}",
             if n == 1 { "" } else { "s" }
         );
         out

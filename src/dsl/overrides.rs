@@ -7,12 +7,15 @@ use super::diagnostics::Diagnostic;
 use super::parse::parse_value;
 use super::source::{FileId, SourceMap, Span};
 
-/// One `--set`: the stage it targets (`None` for a pipeline setting) and the parameter.
+/// One `--set` (or a parameter a sequence's step sets): the stage it targets (`None` for a
+/// pipeline setting) and the parameter.
 #[derive(Debug, Clone)]
 pub struct Override {
     pub stage: Option<Ident>,
     pub param: Param,
     pub file: FileId,
+    /// From the command line, where a string value needs no quotes (docs/inputs.md).
+    pub command_line: bool,
 }
 
 /// Parses every `--set` argument; each gets a source named `--set`.
@@ -62,6 +65,7 @@ pub fn parse_overrides(
                 value,
             },
             file,
+            command_line: true,
         });
     }
     out

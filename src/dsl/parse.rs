@@ -36,6 +36,7 @@ pub fn parse_file(file: FileId, text: &str) -> Result<FileAst, Vec<Diagnostic>> 
                 Rule::import => ast.imports.push(builder.import(item)),
                 Rule::stage_decl => ast.stages.push(builder.stage_decl(item)),
                 Rule::pipeline_decl => ast.pipelines.push(builder.pipeline(item)),
+                Rule::sequence_decl => ast.sequences.push(builder.sequence(item)),
                 _ => {}
             }
         }
@@ -219,12 +220,33 @@ impl Builder {
         out
     }
 
+    /// The optional `default`, the declaring keyword and the name that open a pipeline or
+    /// a sequence; the rest of the pairs follow in `inner`.
+    fn heading<'i>(
+        &mut self,
+        inner: &mut impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> (Option<Span>, Span, Ident) {
+        let mut default = None;
+        let mut keyword = None;
+        for pair in inner.by_ref() {
+            match pair.as_rule() {
+                Rule::kw_default => default = Some(self.span(&pair)),
+                Rule::kw_pipeline | Rule::kw_sequence => keyword = Some(self.span(&pair)),
+                _ => {
+                    let keyword = keyword.expect("grammar: a keyword before the name");
+                    return (default, keyword, self.ident(pair));
+                }
+            }
+        }
+        unreachable!("grammar: a declaration has a name")
+    }
+
     fn pipeline(&mut self, pair: Pair<Rule>) -> PipelineDecl {
-        let mut inner = pair
-            .into_inner()
-            .filter(|p| p.as_rule() != Rule::kw_pipeline);
-        let name = self.ident(inner.next().expect("grammar: pipeline name"));
+        let mut inner = pair.into_inner();
+        let (default, keyword, name) = self.heading(&mut inner);
         let mut decl = PipelineDecl {
+            keyword,
+            default,
             name,
             chains: Vec::new(),
             settings: Vec::new(),
@@ -242,6 +264,63 @@ impl Builder {
             }
         }
         decl
+    }
+
+    fn sequence(&mut self, pair: Pair<Rule>) -> SequenceDecl {
+        let mut inner = pair.into_inner();
+        let (default, keyword, name) = self.heading(&mut inner);
+        let steps = inner
+            .filter(|p| p.as_rule() == Rule::step)
+            .map(|p| self.step(p))
+            .collect();
+        SequenceDecl {
+            keyword,
+            default,
+            name,
+            steps,
+        }
+    }
+
+    fn step(&mut self, pair: Pair<Rule>) -> StepDecl {
+        let mut inner = pair.into_inner();
+        let pipeline = self.ident(inner.next().expect("grammar: step names a pipeline"));
+        let sets = inner
+            .flat_map(|block| block.into_inner())
+            .filter_map(|set| self.step_set(set))
+            .collect();
+        StepDecl { pipeline, sets }
+    }
+
+    /// `stage.param = value` or `setting = value`; a longer name is an error.
+    fn step_set(&mut self, pair: Pair<Rule>) -> Option<StepSet> {
+        let mut inner = pair.into_inner();
+        let key = inner.next().expect("grammar: step set has a name");
+        let value = self.value(inner.next().expect("grammar: step set has a value"));
+        let span = self.span(&key);
+        let text = key.as_str();
+        let part = |start: usize, name: &str| Ident {
+            name: name.to_string(),
+            span: Span {
+                file: span.file,
+                start: span.start + start,
+                end: span.start + start + name.len(),
+            },
+        };
+        let (stage, param) = match text.split('.').collect::<Vec<_>>().as_slice() {
+            [setting] => (None, part(0, setting)),
+            [stage, param] => (Some(part(0, stage)), part(stage.len() + 1, param)),
+            _ => {
+                self.errors.push(
+                    Diagnostic::at(span, format!("`{text}` is not STAGE.PARAM or SETTING"))
+                        .help("a step sets a stage's parameter (`lm.model = \"DIR\"`) or a pipeline setting (`seed = 1`)"),
+                );
+                return None;
+            }
+        };
+        Some(StepSet {
+            stage,
+            param: Param { name: param, value },
+        })
     }
 }
 
@@ -452,7 +531,9 @@ fn keyword_used_as_name(text: &str, pos: usize) -> Option<(usize, usize)> {
     let word = &before[start..];
     let declarer = before[..start].trim_end();
     let keyword = ["import", "stage", "pipeline", "true", "false"].contains(&word);
-    let after_declarer = declarer.ends_with("stage") || declarer.ends_with("pipeline");
+    let after_declarer = ["stage", "pipeline", "sequence"]
+        .iter()
+        .any(|d| declarer.ends_with(d));
     (keyword && after_declarer).then_some((start, before.len()))
 }
 
@@ -481,6 +562,10 @@ fn describe(rule: Rule) -> &'static str {
         Rule::import | Rule::kw_import => "`import`",
         Rule::stage_decl | Rule::kw_stage => "`stage`",
         Rule::pipeline_decl | Rule::kw_pipeline => "`pipeline`",
+        Rule::sequence_decl | Rule::kw_sequence => "`sequence`",
+        Rule::kw_default => "`default`",
+        Rule::step => "a pipeline name",
+        Rule::step_block | Rule::step_set => "a parameter (`name = value`)",
         Rule::ident | Rule::dotted | Rule::keyword => "a name",
         Rule::stage_expr | Rule::nested => "a stage kind or stage name",
         Rule::block => "`{`",
@@ -505,8 +590,11 @@ fn hint(expected: &[String], found: &str) -> String {
     if ["import", "stage", "pipeline", "true", "false"].contains(&found) && expects("a name") {
         return format!("`{found}` is a keyword; pick another name");
     }
+    if expects("`pipeline`") && expects("`sequence`") && !expects("`stage`") {
+        return "`default` marks the pipeline or sequence `proxmo run FILE` runs: `default pipeline NAME { ... }`".into();
+    }
     if expects("`stage`") || expects("`pipeline`") {
-        return "a file holds `import \"file.pipe\"`, `stage NAME = kind { ... }` and `pipeline NAME { a -> b }` declarations".into();
+        return "a file holds `import \"file.pipe\"`, `stage NAME = kind { ... }`, `pipeline NAME { a -> b }` and `sequence NAME { a  b }` declarations".into();
     }
     if expected.len() == 1 && expects("`=`") {
         return "a stage is declared as `stage NAME = kind { ... }` and a parameter as `name = value`".into();
@@ -519,4 +607,78 @@ fn hint(expected: &[String], found: &str) -> String {
             .into();
     }
     "see docs/pipe-language.md".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_at(text: &str, span: Span) -> &str {
+        &text[span.start..span.end]
+    }
+
+    #[test]
+    fn default_marks_a_pipeline_and_the_keywords_keep_their_place() {
+        let text = "pipeline a { s }\ndefault pipeline b { s }\n";
+        let ast = parse_file(0, text).unwrap();
+        let (a, b) = (&ast.pipelines[0], &ast.pipelines[1]);
+        assert_eq!(a.default, None);
+        assert_eq!(text_at(text, a.keyword), "pipeline");
+        assert_eq!(text_at(text, b.default.unwrap()), "default");
+        assert_eq!((b.keyword.start, b.name.name.as_str()), (25, "b"));
+    }
+
+    #[test]
+    fn a_sequence_holds_its_steps_and_what_each_sets() {
+        let text = "default sequence both {\n  first\n  second { lm.model = first.learn.save; seed = 2 }\n}\n";
+        let ast = parse_file(0, text).unwrap();
+        let seq = &ast.sequences[0];
+        assert_eq!(text_at(text, seq.default.unwrap()), "default");
+        assert_eq!(text_at(text, seq.keyword), "sequence");
+        let steps: Vec<&str> = seq.steps.iter().map(|s| s.pipeline.name.as_str()).collect();
+        assert_eq!(steps, ["first", "second"]);
+        assert!(seq.steps[0].sets.is_empty());
+        let sets = &seq.steps[1].sets;
+        let stage = sets[0].stage.as_ref().unwrap();
+        assert_eq!(text_at(text, stage.span), "lm");
+        assert_eq!(text_at(text, sets[0].param.name.span), "model");
+        match &sets[0].param.value.kind {
+            ValueKind::Reference(r) => assert_eq!(r.name, "first.learn.save"),
+            other => panic!("{other:?}"),
+        }
+        assert!(sets[1].stage.is_none());
+        assert_eq!(sets[1].param.name.name, "seed");
+        assert_eq!(sets[1].param.value.kind, ValueKind::Int(2));
+    }
+
+    #[test]
+    fn default_and_sequence_still_name_stages_and_parameters() {
+        let text = "stage default = advantage.grpo { }\nstage sequence = default { default = 1 }\npipeline default { default }\n";
+        let ast = parse_file(0, text).unwrap();
+        assert_eq!(ast.stages[1].name.name, "sequence");
+        assert_eq!(ast.stages[1].expr.params[0].name.name, "default");
+        assert_eq!(ast.pipelines[0].name.name, "default");
+    }
+
+    #[test]
+    fn a_step_set_with_a_longer_name_is_an_error_at_the_name() {
+        let text = "sequence s { p { a.b.c = 1 } }";
+        let errors = parse_file(0, text).unwrap_err();
+        assert_eq!(errors[0].message, "`a.b.c` is not STAGE.PARAM or SETTING");
+        assert_eq!(text_at(text, errors[0].span.unwrap()), "a.b.c");
+    }
+
+    #[test]
+    fn default_before_anything_but_a_pipeline_or_sequence_says_what_it_marks() {
+        let errors = parse_file(0, "default stage x = advantage.grpo { }").unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            "expected one of `pipeline`, `sequence`, found `stage`"
+        );
+        assert!(errors[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("default pipeline NAME"));
+    }
 }

@@ -7,13 +7,13 @@ use super::check::against_spec;
 use super::diagnostics::Diagnostic;
 use super::load::Loaded;
 use super::overrides::Override;
-use super::select::{choose, duplicate, pipelines_by_name, Selection};
+use super::select::{check_defaults, choose, declared, duplicate, Decl, Selection};
 use super::source::{FileId, Span};
 use super::wiring::check_wiring;
 use crate::kinds;
 use crate::stage::{
-    ParamDefault, ParamSpec, ParamType, Params, ResolvedPipeline, ResolvedStage, Role, StageSchema,
-    StageValue, Value,
+    ParamDefault, ParamSpec, ParamType, Params, ResolvedPipeline, ResolvedStage, Role, Runnable,
+    StageSchema, StageValue, Value,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -35,82 +35,159 @@ struct Resolver<'a> {
     errors: Vec<Diagnostic>,
 }
 
-/// Resolves the selected pipelines of `loaded`. Errors are returned all together.
+/// What every resolution of a program shares: its declarations, by name.
+pub(super) struct Scope<'a> {
+    stage_decls: Vec<&'a StageDecl>,
+    decls: HashMap<&'a str, &'a StageDecl>,
+    pub pipelines: HashMap<&'a str, &'a PipelineDecl>,
+    pub sequences: HashSet<&'a str>,
+}
+
+/// Resolves the selected pipelines and sequences of `loaded`. Errors are returned all
+/// together.
 pub fn resolve(
     loaded: &Loaded,
     overrides: Vec<Override>,
     selection: Selection,
-) -> (Vec<ResolvedPipeline>, Vec<Diagnostic>) {
-    let mut r = Resolver {
-        decls: HashMap::new(),
-        overrides: HashMap::new(),
-        set_files: overrides.iter().map(|o| o.file).collect(),
-        unchecked: HashMap::new(),
-        in_progress: Vec::new(),
-        errors: Vec::new(),
-    };
+) -> (Vec<Runnable>, Vec<Diagnostic>) {
+    let mut errors = Vec::new();
     let stage_decls: Vec<&StageDecl> = loaded.files.iter().flat_map(|(_, a)| &a.stages).collect();
+    let mut decls: HashMap<&str, &StageDecl> = HashMap::new();
     for decl in &stage_decls {
-        match r.decls.get(decl.name.name.as_str()) {
-            Some(first) => r.errors.push(duplicate(
+        match decls.get(decl.name.name.as_str()) {
+            Some(first) => errors.push(duplicate(
                 &loaded.sources,
                 &decl.name,
                 "stage",
                 first.name.span,
             )),
             None => {
-                r.decls.insert(&decl.name.name, decl);
+                decls.insert(&decl.name.name, decl);
             }
         }
     }
-    let pipelines = pipelines_by_name(loaded, &mut r.errors);
-    let chosen = choose(loaded, &pipelines, &selection, &mut r.errors);
+    let all = declared(loaded, &mut errors);
+    check_defaults(loaded, &all, &mut errors);
+    let chosen = choose(loaded, &all, &selection, &mut errors);
+    let scope = Scope {
+        stage_decls,
+        decls,
+        pipelines: all
+            .iter()
+            .filter_map(|d| match d {
+                Decl::Pipeline(p) => Some((p.name.name.as_str(), *p)),
+                Decl::Sequence(_) => None,
+            })
+            .collect(),
+        sequences: all
+            .iter()
+            .filter_map(|d| match d {
+                Decl::Sequence(s) => Some(s.name.name.as_str()),
+                Decl::Pipeline(_) => None,
+            })
+            .collect(),
+    };
 
-    let mut setting_overrides = Vec::new();
-    for o in overrides {
-        match o.stage {
-            None => setting_overrides.push(o.param),
-            Some(stage) if r.decls.contains_key(stage.name.as_str()) => {
-                r.overrides.entry(stage.name).or_default().push(o.param)
-            }
-            Some(stage) => {
-                let d = Diagnostic::at(
-                    stage.span,
-                    format!("`--set` names an undefined stage `{}`", stage.name),
-                );
-                let d = d.suggest(&stage.name, r.decls.keys().copied());
-                r.errors.push(d);
-            }
-        }
-    }
-
-    // Check every declared stage, so all mistakes of a file show in one run.
-    let needed: HashSet<&str> = chosen
+    // The chosen pipelines resolve together (every declared stage checked once, even when
+    // nothing but sequences was chosen); each sequence step resolves with its own sets.
+    let plain: Vec<&PipelineDecl> = chosen
         .iter()
-        .flat_map(|p| p.chains.iter().flatten())
-        .map(|i| i.name.as_str())
+        .filter_map(|d| match d {
+            Decl::Pipeline(p) => Some(*p),
+            Decl::Sequence(_) => None,
+        })
         .collect();
-    let mut checked: HashMap<String, ResolvedStage> = HashMap::new();
-    for decl in &stage_decls {
-        let name = decl.name.name.as_str();
-        if checked.contains_key(name) {
-            continue;
-        }
-        if let Some(stage) = r.check_stage(name, needed.contains(name)) {
-            checked.insert(name.to_string(), stage);
-        }
-    }
-
+    let (mut resolved_plain, mut more) = scope.resolve_pipelines(&overrides, &plain);
+    errors.append(&mut more);
     let mut resolved = Vec::new();
     for decl in chosen {
-        if let Some(p) = r.pipeline(decl, &checked, &setting_overrides) {
-            resolved.push(p);
+        match decl {
+            Decl::Pipeline(_) => {
+                if let Some(p) = resolved_plain.remove(0) {
+                    resolved.push(Runnable::Pipeline(p));
+                }
+            }
+            Decl::Sequence(seq) => {
+                if let Some(s) = super::sequence::resolve(&scope, &overrides, seq, &mut errors) {
+                    resolved.push(Runnable::Sequence(s));
+                }
+            }
         }
     }
-    let mut errors = r.errors;
-    errors.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
+    // Steps resolve the same stages again: each mistake is reported once.
+    errors.sort_by(|a, b| {
+        let key = |d: &Diagnostic| (d.span.map(|s| (s.file, s.start)), d.message.clone());
+        key(a).cmp(&key(b))
+    });
     errors.dedup();
     (resolved, errors)
+}
+
+impl<'a> Scope<'a> {
+    /// Resolves `pipelines` with `overrides` applied (in order: a later one wins), checking
+    /// every declared stage; one entry per pipeline, `None` where it had errors.
+    pub(super) fn resolve_pipelines(
+        &self,
+        overrides: &[Override],
+        pipelines: &[&PipelineDecl],
+    ) -> (Vec<Option<ResolvedPipeline>>, Vec<Diagnostic>) {
+        let mut r = Resolver {
+            decls: self.decls.clone(),
+            overrides: HashMap::new(),
+            set_files: overrides
+                .iter()
+                .filter(|o| o.command_line)
+                .map(|o| o.file)
+                .collect(),
+            unchecked: HashMap::new(),
+            in_progress: Vec::new(),
+            errors: Vec::new(),
+        };
+        let mut setting_overrides = Vec::new();
+        for o in overrides.iter().cloned() {
+            match o.stage {
+                None => setting_overrides.push(o.param),
+                Some(stage) if r.decls.contains_key(stage.name.as_str()) => {
+                    r.overrides.entry(stage.name).or_default().push(o.param)
+                }
+                Some(stage) => {
+                    let what = if o.command_line {
+                        "`--set`"
+                    } else {
+                        "this step"
+                    };
+                    let d = Diagnostic::at(
+                        stage.span,
+                        format!("{what} names an undefined stage `{}`", stage.name),
+                    );
+                    let d = d.suggest(&stage.name, r.decls.keys().copied());
+                    r.errors.push(d);
+                }
+            }
+        }
+
+        // Check every declared stage, so all mistakes of a file show in one run.
+        let needed: HashSet<&str> = pipelines
+            .iter()
+            .flat_map(|p| p.chains.iter().flatten())
+            .map(|i| i.name.as_str())
+            .collect();
+        let mut checked: HashMap<String, ResolvedStage> = HashMap::new();
+        for decl in &self.stage_decls {
+            let name = decl.name.name.as_str();
+            if checked.contains_key(name) {
+                continue;
+            }
+            if let Some(stage) = r.check_stage(name, needed.contains(name)) {
+                checked.insert(name.to_string(), stage);
+            }
+        }
+        let resolved = pipelines
+            .iter()
+            .map(|decl| r.pipeline(decl, &checked, &setting_overrides))
+            .collect();
+        (resolved, r.errors)
+    }
 }
 
 impl<'a> Resolver<'a> {

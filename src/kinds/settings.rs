@@ -19,6 +19,7 @@ pub struct Settings {
     pub seed: u64,
     pub iterations: usize,
     pub eval_every: usize,
+    pub eval_before: bool,
     pub eval_split: String,
     pub eval_splits: Vec<String>,
     pub checkpoint: String,
@@ -68,6 +69,12 @@ fn build_schema() -> StageSchema {
                 "evaluate the policy on every task of `eval_split`, once each, every this many batches and after the last (0: never)",
             )
             .range(Range::at_least(0.0)),
+            ParamSpec::new(
+                "eval_before",
+                ParamType::Bool,
+                ParamDefault::bool(false),
+                "also evaluate before the first batch, so the evaluations start from the untrained policy (needs eval_every > 0)",
+            ),
             ParamSpec::new(
                 "eval_split",
                 ParamType::Str,

@@ -74,13 +74,20 @@ pub fn read_series(path: &Path, names: &[String]) -> Result<Vec<Series>> {
 
 /// The (iteration, value) points of metric `name` over `records`, in record order; records
 /// without a finite value are skipped, and a record without `iteration` counts by position.
+/// An evaluation's fields stand at the number of batches its policy had trained on
+/// (`evaluated_after`, docs/metrics.md), so an evaluation before training is at 0.
 pub fn points_of(records: &[Value], name: &str) -> Vec<(f64, f64)> {
+    let x_field = match name.starts_with("eval_") {
+        true => crate::metrics::EVALUATED_AFTER,
+        false => "iteration",
+    };
     records
         .iter()
         .enumerate()
         .filter_map(|(i, r)| {
             let x = r
-                .get("iteration")
+                .get(x_field)
+                .or_else(|| r.get("iteration"))
                 .and_then(Value::as_f64)
                 .unwrap_or(i as f64);
             let y = r
@@ -90,4 +97,29 @@ pub fn points_of(records: &[Value], name: &str) -> Vec<(f64, f64)> {
             Some((x, y))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evaluations_stand_at_the_batches_their_policy_trained_on() {
+        let records: Vec<Value> = [
+            r#"{"evaluated_after": 0, "eval_success_rate": 0.0}"#,
+            r#"{"iteration": 0, "success_rate": 0.1}"#,
+            r#"{"iteration": 1, "success_rate": 0.3, "evaluated_after": 2, "eval_success_rate": 0.5}"#,
+        ]
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+        assert_eq!(
+            points_of(&records, "eval_success_rate"),
+            [(0.0, 0.0), (2.0, 0.5)]
+        );
+        assert_eq!(
+            points_of(&records, "success_rate"),
+            [(0.0, 0.1), (1.0, 0.3)]
+        );
+    }
 }

@@ -91,21 +91,17 @@ pub fn read_run(path: &Path) -> Result<RunResult> {
         .iter()
         .enumerate()
         .filter_map(|(i, r)| {
-            let x = r.iteration.unwrap_or(i) as f64;
+            let x = r.evaluated_after.or(r.iteration).unwrap_or(i) as f64;
             let y = r.eval.as_ref()?.success_rate;
             y.is_finite().then_some((x, y))
         })
         .collect();
-    let psc_range = records
-        .iter()
-        .map(|r| r.credit.psc_weight_min)
+    // An evaluation before training has no batch, so no credit.
+    let credit = || records.iter().filter_map(|r| r.credit.as_ref());
+    let psc_range = credit()
+        .map(|c| c.psc_weight_min)
         .reduce(f64::min)
-        .zip(
-            records
-                .iter()
-                .map(|r| r.credit.psc_weight_max)
-                .reduce(f64::max),
-        );
+        .zip(credit().map(|c| c.psc_weight_max).reduce(f64::max));
     let (method, seed) = method_and_seed(path);
     Ok(RunResult {
         method,

@@ -128,7 +128,7 @@ pub fn plan(pipeline: &ResolvedPipeline) -> Result<Plan<'_>, Vec<Diagnostic>> {
     if let Some(producer) = producer.as_ref() {
         check_settings(&mut c, &settings, producer);
     }
-    check_outputs(&mut c, &settings, &sinks, update);
+    check_outputs(&mut c, &settings);
     match (producer, credit, c.errors.is_empty()) {
         (Some(producer), Some(credit), true) => Ok(Plan {
             pipeline,
@@ -243,15 +243,28 @@ fn check_settings(c: &mut Checker, settings: &Settings, producer: &Producer) {
                     Some("remove `iterations`, or set it to 1".into()),
                 );
             }
-            if settings.eval_every > 0 {
-                c.at(
-                    c.setting_span("eval_every"),
-                    "evaluation plays the policy in an environment: it needs env -> rollout, not a source".into(),
-                    Some("remove `eval_every`".into()),
-                );
+            for setting in ["eval_every", "eval_before"] {
+                let set = match setting {
+                    "eval_every" => settings.eval_every > 0,
+                    _ => settings.eval_before,
+                };
+                if set {
+                    c.at(
+                        c.setting_span(setting),
+                        "evaluation plays the policy in an environment: it needs env -> rollout, not a source".into(),
+                        Some(format!("remove `{setting}`")),
+                    );
+                }
             }
         }
         Producer::Rollout { env, rollout, .. } => {
+            if settings.eval_before && settings.eval_every == 0 {
+                c.at(
+                    c.setting_span("eval_before"),
+                    "`eval_before` starts the evaluations, but `eval_every` is 0 (never evaluate)".into(),
+                    Some("set eval_every to a number of batches (the last batch is always evaluated), or remove eval_before".into()),
+                );
+            }
             check_eval_split(c, settings, env);
             check_batch_size(c, settings, env, rollout);
         }
@@ -331,51 +344,55 @@ fn check_batch_size(
     }
 }
 
+/// A file or directory a stage writes (docs/pipe-language.md: outputs must not collide).
+#[derive(Debug, Clone, Copy)]
+pub struct Output<'a> {
+    pub stage: &'a str,
+    pub path: &'a str,
+    /// Where the path is written.
+    pub span: Option<Span>,
+}
+
+/// What `pipeline`'s stages write: each sink's `path`, an update's `save` (when set).
+pub fn outputs(pipeline: &ResolvedPipeline) -> Vec<Output<'_>> {
+    pipeline
+        .stages
+        .iter()
+        .filter_map(|stage| {
+            let param = stage.role.output_param()?;
+            match stage.params.get(param) {
+                Some(Value::Str(path)) if !path.is_empty() => Some(Output {
+                    stage: &stage.name,
+                    path,
+                    span: stage.span_of(Some(param)),
+                }),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// A path as an absolute, lexically normal form, to compare outputs.
-fn normal(path: &str) -> PathBuf {
+pub fn normal(path: &str) -> PathBuf {
     let p = std::path::absolute(Path::new(path)).unwrap_or_else(|_| PathBuf::from(path));
     p.components().collect()
 }
 
-fn check_outputs(
-    c: &mut Checker,
-    settings: &Settings,
-    sinks: &[&ResolvedStage],
-    update: Option<&ResolvedStage>,
-) {
-    let mut outputs: HashMap<PathBuf, String> = HashMap::new();
-    let mut claim = |c: &mut Checker, path: &str, who: String, span: Option<Span>| {
-        if path.is_empty() {
-            return;
-        }
-        if let Some(first) = outputs.get(&normal(path)) {
-            c.at(
-                span,
-                format!("{who} writes {path}, which {first} writes too"),
+fn check_outputs(c: &mut Checker, settings: &Settings) {
+    let mut claimed: HashMap<PathBuf, &str> = HashMap::new();
+    for out in outputs(c.pipeline) {
+        match claimed.get(&normal(out.path)) {
+            Some(first) => c.at(
+                out.span,
+                format!(
+                    "`{}` writes {}, which `{first}` writes too",
+                    out.stage, out.path
+                ),
                 Some("give every output its own path".into()),
-            );
-        } else {
-            outputs.insert(normal(path), who);
-        }
-    };
-    for sink in sinks {
-        if let Some(Value::Str(path)) = sink.params.get("path") {
-            claim(
-                c,
-                path,
-                format!("`{}`", sink.name),
-                sink.span_of(Some("path")),
-            );
-        }
-    }
-    if let Some(update) = update {
-        if let Some(Value::Str(path)) = update.params.get("save") {
-            claim(
-                c,
-                path,
-                format!("`{}`", update.name),
-                update.span_of(Some("save")),
-            );
+            ),
+            None => {
+                claimed.insert(normal(out.path), out.stage);
+            }
         }
     }
     if !settings.checkpoint.is_empty() {

@@ -64,7 +64,7 @@ pub fn iteration_line(iterations: usize, env: &str, m: &BatchMetrics) -> String 
         e.mean_steps,
         e.invalid_action_share,
         e.env_steps_per_second,
-        m.credit.advantage_std
+        m.credit.as_ref().map_or(0.0, |c| c.advantage_std)
     );
     for (k, v) in &m.update {
         line.push_str(&format!(", {} {v:.3}", k.replace('_', " ")));
@@ -82,10 +82,14 @@ pub fn iteration_line(iterations: usize, env: &str, m: &BatchMetrics) -> String 
     line
 }
 
-/// The progress line of an evaluation.
+/// The progress line of an evaluation of the policy trained on `after` batches.
 pub fn evaluation_line(after: usize, e: &EpisodeMetrics) -> String {
+    let when = match after {
+        0 => "before training".to_string(),
+        n => format!("after batch {n}"),
+    };
     format!(
-        "evaluation after batch {after}: success {:.3}, score {:.1}, invalid actions {:.3} on {} episodes",
+        "evaluation {when}: success {:.3}, score {:.1}, invalid actions {:.3} on {} episodes",
         e.success_rate, e.score, e.invalid_action_share, e.episodes
     )
 }

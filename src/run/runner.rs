@@ -31,6 +31,33 @@ pub struct RunSummary {
     pub seconds: f64,
     /// Set when `--resume` found the run already finished: nothing was done.
     pub already_finished: bool,
+    /// The first and last evaluation this run made, if it made any.
+    pub evaluations: Option<EvalSummary>,
+}
+
+/// The first and the last evaluation of a run (on `eval_split`), for its closing line.
+#[derive(Debug, Clone)]
+pub struct EvalSummary {
+    /// The split played (the environment's own split when `eval_split` is empty).
+    pub split: String,
+    /// How many batches the policy had trained on, and what it did then.
+    pub first: (usize, EpisodeMetrics),
+    pub last: (usize, EpisodeMetrics),
+}
+
+impl EvalSummary {
+    fn record(summary: &mut Option<EvalSummary>, split: &str, after: usize, e: &EpisodeMetrics) {
+        match summary {
+            Some(s) => s.last = (after, e.clone()),
+            None => {
+                *summary = Some(EvalSummary {
+                    split: split.to_string(),
+                    first: (after, e.clone()),
+                    last: (after, e.clone()),
+                })
+            }
+        }
+    }
 }
 
 /// Progress messages go through this, so the CLI can print them and tests can keep quiet.
@@ -198,7 +225,7 @@ fn run_source(
         d.psc_weight_max
     ));
     let metrics = BatchMetrics {
-        credit: credit_metrics(&adv, millis),
+        credit: Some(credit_metrics(&adv, millis)),
         ..BatchMetrics::default()
     };
     let out = with_advantages(&rows, &adv);
@@ -215,6 +242,7 @@ fn run_source(
         diagnostics: adv.diagnostics,
         seconds: 0.0,
         already_finished: false,
+        evaluations: None,
     })
 }
 
@@ -233,6 +261,8 @@ struct Trainer<'p> {
     checkpoint: Option<Checkpoint>,
     /// Restored from a checkpoint when resuming.
     resumed: Option<RunState>,
+    /// The evaluations this run made, on the first evaluation split.
+    evaluations: Option<EvalSummary>,
 }
 
 impl<'p> Trainer<'p> {
@@ -320,6 +350,7 @@ impl<'p> Trainer<'p> {
             estimator,
             checkpoint,
             resumed,
+            evaluations: None,
         })
     }
 
@@ -347,6 +378,7 @@ impl<'p> Trainer<'p> {
                 diagnostics: BatchDiagnostics::default(),
                 seconds: 0.0,
                 already_finished: true,
+                evaluations: None,
             });
         }
         let resuming = state.completed > 0 || state.finished;
@@ -367,6 +399,9 @@ impl<'p> Trainer<'p> {
         };
         let mut rows_written = 0;
         let mut last = BatchDiagnostics::default();
+        if settings.eval_before && !resuming {
+            self.evaluate_before(sinks, progress)?;
+        }
         progress.advance("batch", state.completed, iterations);
         for iteration in state.completed..iterations {
             let (written, diagnostics) = self.batch(iteration, &mut rng, sinks, progress)?;
@@ -400,6 +435,7 @@ impl<'p> Trainer<'p> {
             diagnostics: last,
             seconds: 0.0,
             already_finished: false,
+            evaluations: self.evaluations.take(),
         })
     }
 
@@ -438,7 +474,7 @@ impl<'p> Trainer<'p> {
         let (adv, millis) = credit(self.plan, self.estimator, &rows, progress)?;
         let mut metrics = BatchMetrics {
             iteration: Some(iteration),
-            credit: credit_metrics(&adv, millis),
+            credit: Some(credit_metrics(&adv, millis)),
             episodes: Some(episode_metrics(&played, play_seconds)),
             ..BatchMetrics::default()
         };
@@ -458,10 +494,7 @@ impl<'p> Trainer<'p> {
         let every = self.plan.settings.eval_every;
         let due = every > 0 && ((iteration + 1) % every == 0 || iteration + 1 == iterations);
         if due {
-            self.policy.set_evaluating(true);
-            let evaluated = self.evaluate_all(iteration, &mut metrics, progress);
-            self.policy.set_evaluating(false);
-            evaluated?;
+            self.evaluate_all(iteration + 1, &mut metrics, progress)?;
         }
         progress.say(&iteration_line(iterations, &self.env_kind, &metrics));
         let out = with_advantages(&rows, &adv);
@@ -473,22 +506,60 @@ impl<'p> Trainer<'p> {
 }
 
 impl Trainer<'_> {
-    /// Evaluates the policy on every evaluation split; the first goes to `metrics.eval`.
+    /// The evaluation before the first batch (`eval_before`): a metrics line of its own,
+    /// with no rows (docs/metrics.md).
+    fn evaluate_before(
+        &mut self,
+        sinks: &mut [(String, Box<dyn Sink>)],
+        progress: &mut dyn Progress,
+    ) -> Result<()> {
+        let mut metrics = BatchMetrics::default();
+        self.evaluate_all(0, &mut metrics, progress)?;
+        for (_, sink) in sinks.iter_mut() {
+            sink.write(&[], &metrics)?;
+        }
+        Ok(())
+    }
+
+    /// Evaluates the policy, trained on `after` batches, on every evaluation split; the
+    /// first goes to `metrics.eval`.
     fn evaluate_all(
+        &mut self,
+        after: usize,
+        metrics: &mut BatchMetrics,
+        progress: &mut dyn Progress,
+    ) -> Result<()> {
+        self.policy.set_evaluating(true);
+        let evaluated = self.evaluate_splits(after, metrics, progress);
+        self.policy.set_evaluating(false);
+        evaluated?;
+        metrics.evaluated_after = Some(after);
+        if let (Some(eval), Some(split)) = (&metrics.eval, self.eval_splits.first()) {
+            EvalSummary::record(&mut self.evaluations, &split.label, after, eval);
+        }
+        Ok(())
+    }
+
+    fn evaluate_splits(
         &self,
-        iteration: usize,
+        after: usize,
         metrics: &mut BatchMetrics,
         progress: &mut dyn Progress,
     ) -> Result<()> {
         for (i, split) in self.eval_splits.iter().enumerate() {
-            // The same stream for every split and batch of a seed: evaluations are comparable.
-            let mut rng = Rng::new(self.plan.settings.seed ^ 0x6576_616c).fork(iteration as u64);
+            // The same stream for every split of a seed, one per evaluation (the one before
+            // training has its own): evaluations are comparable and reproducible.
+            let stream = match after {
+                0 => BEFORE_TRAINING_STREAM,
+                n => n as u64 - 1,
+            };
+            let mut rng = Rng::new(self.plan.settings.seed ^ 0x6576_616c).fork(stream);
             let eval = split.evaluate(self.policy.as_ref(), &mut rng)?;
             let label = match split.name.as_str() {
                 "" => String::new(),
                 s => format!(" ({s})"),
             };
-            progress.say(&format!("{}{label}", evaluation_line(iteration + 1, &eval)));
+            progress.say(&format!("{}{label}", evaluation_line(after, &eval)));
             match i {
                 0 => metrics.eval = Some(eval),
                 _ => {
@@ -499,6 +570,10 @@ impl Trainer<'_> {
         Ok(())
     }
 }
+
+/// The random stream of the evaluation before training, apart from those after a batch
+/// (which fork by the batch's index).
+const BEFORE_TRAINING_STREAM: u64 = u64::MAX;
 
 fn plan_checkpoint_dir(checkpoint: &Option<Checkpoint>) -> Result<&Path> {
     checkpoint
@@ -512,6 +587,8 @@ fn plan_checkpoint_dir(checkpoint: &Option<Checkpoint>) -> Result<&Path> {
 struct EvalSplit {
     /// The split's name; empty: the env stage's own split.
     name: String,
+    /// The split's name as played: the env stage's own split when `name` is empty.
+    label: String,
     envs: EnvFactory,
     n_tasks: usize,
 }
@@ -520,18 +597,19 @@ impl EvalSplit {
     /// The env stage `env` on `split`.
     fn build(env: &ResolvedStage, split: &str) -> Result<EvalSplit> {
         let mut params = env.params.clone();
-        if let (
-            false,
-            Ok(Build::Env {
-                split_param: Some(p),
-                ..
-            }),
-        ) = (split.is_empty(), kind_build(&env.kind))
-        {
+        let split_param = match kind_build(&env.kind) {
+            Ok(Build::Env { split_param, .. }) => *split_param,
+            _ => None,
+        };
+        if let (false, Some(p)) = (split.is_empty(), split_param) {
             params
                 .0
                 .insert(p.to_string(), Value::Str(split.to_string()));
         }
+        let label = match (split, split_param.and_then(|p| params.get(p))) {
+            ("", Some(Value::Str(own))) => own.clone(),
+            _ => split.to_string(),
+        };
         let envs = build_env(env, &params)?;
         // Making one instance checks the split now rather than at the first evaluation.
         let n_tasks = envs
@@ -540,6 +618,7 @@ impl EvalSplit {
             .n_tasks();
         Ok(EvalSplit {
             name: split.to_string(),
+            label,
             envs,
             n_tasks,
         })

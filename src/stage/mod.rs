@@ -9,7 +9,9 @@ pub mod span;
 pub mod value;
 
 pub use config::{Problem, StageConfig};
-pub use resolved::{ResolvedPipeline, ResolvedStage};
+pub use resolved::{
+    ResolvedPipeline, ResolvedSequence, ResolvedStage, ResolvedStep, Runnable, StepInput,
+};
 pub use schema::{ParamDefault, ParamSpec, ParamType, Range, Role, StageSchema};
 pub use span::{FileId, Span};
 pub use value::{Params, StageValue, Value};

@@ -66,3 +66,57 @@ pub struct ResolvedPipeline {
     #[serde(skip)]
     pub span: Option<Span>,
 }
+
+/// A sequence after resolution: its steps in order, each a pipeline with the step's
+/// parameters applied (docs/pipe-language.md, "Sequences").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResolvedSequence {
+    /// Serialised first, so `check --resolved` tells a sequence from a pipeline at a glance.
+    pub sequence: String,
+    pub steps: Vec<ResolvedStep>,
+    /// Where the sequence is declared.
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResolvedStep {
+    /// The pipeline as the step runs it: its inputs hold what earlier steps write.
+    pub pipeline: ResolvedPipeline,
+    /// The same pipeline with each input at its own value: what can be planned before the
+    /// earlier steps have written anything.
+    #[serde(skip)]
+    pub before_inputs: ResolvedPipeline,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<StepInput>,
+}
+
+/// A parameter of a step set to what an earlier step writes (`lm.model = sft.warm_start.save`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepInput {
+    /// The parameter set: `lm.model` (or a setting's name).
+    pub target: String,
+    /// Where its value comes from: `sft.warm_start.save`.
+    pub from: String,
+    /// The path the earlier step writes.
+    pub path: String,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+/// What `proxmo run` runs: one pipeline, or a sequence of them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Runnable {
+    Pipeline(ResolvedPipeline),
+    Sequence(ResolvedSequence),
+}
+
+impl Runnable {
+    pub fn name(&self) -> &str {
+        match self {
+            Runnable::Pipeline(p) => &p.name,
+            Runnable::Sequence(s) => &s.sequence,
+        }
+    }
+}

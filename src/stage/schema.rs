@@ -265,6 +265,17 @@ impl Role {
             Role::Policy => "policy",
         }
     }
+
+    /// The parameter naming what a stage of this role writes: a sink's `path`, an update's
+    /// `save` (its model or weights). Outputs must not collide, and a later step of a
+    /// sequence may read them (docs/pipe-language.md, "Sequences").
+    pub fn output_param(self) -> Option<&'static str> {
+        match self {
+            Role::Sink => Some("path"),
+            Role::Update => Some("save"),
+            _ => None,
+        }
+    }
 }
 
 /// The schema of one stage kind, e.g. `advantage.proxmo`.
