@@ -119,9 +119,10 @@ fn without_timings(m: Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+/// Without the evaluation's fields (and `evaluated_after`, which marks a line that has them).
 fn without_eval(m: Map<String, Value>) -> Map<String, Value> {
     m.into_iter()
-        .filter(|(k, _)| !k.starts_with("eval_"))
+        .filter(|(k, _)| !k.starts_with("eval_") && k != "evaluated_after")
         .collect()
 }
 
@@ -487,4 +488,39 @@ fn a_preset_is_built_on_first_use_cached_and_warm_started_on_compact_prompts() {
     );
     let m = std::fs::read_to_string(dir.join("alfworld_lm.sft.metrics.jsonl")).unwrap();
     assert!(m.contains("\"loss\""), "{m}");
+}
+
+#[test]
+fn dagger_plays_the_models_own_actions_and_keeps_the_experts_labels() {
+    let Some(model) = model_or_skip() else { return };
+    let demos = |share: &str| {
+        let dir = scratch(&format!("dagger{share}"));
+        std::fs::create_dir_all(dir.join("models")).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_proxmo"))
+            .current_dir(&dir)
+            .arg("run")
+            .arg(repo().join("pipelines/alfworld_lm.pipe"))
+            .args(["--pipeline", "sft", "--set", "iterations=1"])
+            .args(["--set", "demos.tasks=2", "--set", "eval_every=0"])
+            .args(["--set", "expert.teacher_noise=0"])
+            .args(["--set", &format!("expert.learner_share={share}")])
+            .args(set_args(&worker_sets(&model)))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        let m = std::fs::read_to_string(dir.join("alfworld_lm.sft.metrics.jsonl")).unwrap();
+        serde_json::from_str::<Map<String, Value>>(m.lines().next().unwrap()).unwrap()
+    };
+    let expert = demos("0");
+    let learner = demos("1");
+    // The expert alone never asks the model for an action and wins its tasks.
+    assert_eq!(expert["worker_generate_seconds"].as_f64(), Some(0.0));
+    let won = |m: &Map<String, Value>| m["success_rate"].as_f64().unwrap();
+    assert!(won(&expert) > 0.0, "{expert:?}");
+    // With every step the untrained model's, the worker generated and fewer tasks were won
+    // (the run is seeded: both outcomes are fixed), yet there are expert answers to train on.
+    assert!(learner["worker_generate_seconds"].as_f64().unwrap() > 0.0);
+    assert!(won(&learner) < won(&expert), "{learner:?}");
+    assert!(learner["loss"].as_f64().unwrap().is_finite(), "{learner:?}");
 }

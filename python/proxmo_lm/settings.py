@@ -15,6 +15,8 @@ class Settings:
     dtype: str = "float32"
     seed: int = 0
     lr: float = 1e-6
+    lr_warmup_steps: int = 0
+    lr_decay_steps: int = 0  # 0: a constant lr; else cosine to 0 over this many steps
     weight_decay: float = 0.01
     betas: tuple = (0.9, 0.999)
     eps: float = 1e-8
@@ -65,6 +67,10 @@ def from_hello(request):
         dtype=text(request, "dtype", d.dtype),
         seed=number(request, "seed", d.seed, minimum=0, integer=True),
         lr=number(request, "lr", d.lr, minimum=0),
+        lr_warmup_steps=number(request, "lr_warmup_steps", d.lr_warmup_steps, minimum=0,
+                               integer=True),
+        lr_decay_steps=number(request, "lr_decay_steps", d.lr_decay_steps, minimum=0,
+                              integer=True),
         weight_decay=number(request, "weight_decay", d.weight_decay, minimum=0),
         eps=number(request, "eps", d.eps, above=0),
         kl_coef=number(request, "kl_coef", d.kl_coef, minimum=0),

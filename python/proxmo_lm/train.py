@@ -60,13 +60,16 @@ def train_step(policy, loss_kind, micro_batches):
     params = [p for p in model.parameters() if p.requires_grad]
     grad_norm = distributed.to_float(torch.nn.utils.clip_grad_norm_(params, s.grad_clip))
     stepped = math.isfinite(grad_norm)
+    lr = scheduled_lr(s, steps_taken(policy.optimizer))
+    for group in policy.optimizer.param_groups:
+        group["lr"] = lr
     if stepped:
         policy.optimizer.step()
     # A non-finite gradient norm skips the step rather than corrupting the weights.
     model.zero_grad(set_to_none=True)
     seconds = time.perf_counter() - t0
     metrics = {"loss": total_loss, "grad_norm": grad_norm if stepped else None,
-               "stepped": stepped, "tokens": n_tokens,
+               "stepped": stepped, "lr": lr, "tokens": n_tokens,
                "tokens_per_s": n_tokens / seconds if seconds > 0 else None,
                "seconds": seconds}
     if loss_kind == "ppo":
@@ -74,6 +77,29 @@ def train_step(policy, loss_kind, micro_batches):
     else:
         metrics["entropy"] = totals["entropy"]
     return metrics
+
+
+def scheduled_lr(settings, step):
+    """The learning rate of optimiser step `step` (0-based): a linear warm-up over
+    `lr_warmup_steps`, then with `lr_decay_steps` > 0 a cosine from `lr` down to 0 at step
+    `lr_decay_steps` (counted from the first step, warm-up included), 0 after it."""
+    lr = settings.lr
+    if settings.lr_warmup_steps > 0 and step < settings.lr_warmup_steps:
+        lr *= (step + 1) / settings.lr_warmup_steps
+    if settings.lr_decay_steps > 0:
+        progress = min(step, settings.lr_decay_steps) / settings.lr_decay_steps
+        lr *= 0.5 * (1.0 + math.cos(math.pi * progress))
+    return lr
+
+
+def steps_taken(optimizer):
+    """How many steps the optimiser has taken, from its own state: a checkpoint restores
+    it with the optimiser, so a resumed run's schedule carries on where it stopped."""
+    for state in optimizer.state.values():
+        step = state.get("step")
+        if step is not None:
+            return int(step)
+    return 0
 
 
 def my_share(micro_batches, rank, world):

@@ -112,6 +112,29 @@ def test_sft_steps_lower_the_cross_entropy_of_the_response(tiny_model):
     assert last < first
 
 
+def test_the_lr_warms_up_then_decays_by_cosine_and_resumes_from_the_optimiser_state(
+        tiny_model, tmp_path):
+    settings = dict(lr=1e-3, lr_warmup_steps=2, lr_decay_steps=4, kl_coef=0.0)
+    w = worker(tiny_model, **settings)
+    prompt, response = prompt_and_response(w)
+    lrs = [ppo_step(w, prompt, response, 1.0)[1]["lr"] for _ in range(2)]
+    path = str(tmp_path / "m")
+    w.handle({"op": "save", "path": path})
+    resumed = worker(tiny_model, **settings)
+    resumed.handle({"op": "load", "path": path})
+    lrs += [ppo_step(resumed, prompt, response, 1.0)[1]["lr"] for _ in range(3)]
+    # Warm-up 1/2 then 2/2 of lr, times the cosine at steps 0..4 of 4; 0 once it has decayed.
+    expected = [1e-3 * 0.5 * 1.0, 1e-3 * 0.5 * (1 + 0.5 ** 0.5), 1e-3 * 0.5,
+                1e-3 * 0.5 * (1 - 0.5 ** 0.5), 0.0]
+    assert lrs == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_constant_lr_by_default(tiny_model):
+    w = worker(tiny_model, lr=1e-3)
+    prompt, response = prompt_and_response(w)
+    assert [ppo_step(w, prompt, response, 1.0)[1]["lr"] for _ in range(2)] == [1e-3, 1e-3]
+
+
 def test_save_then_load_gives_identical_log_probs(tiny_model, tmp_path):
     w = worker(tiny_model, lr=1e-2)
     prompt, response = prompt_and_response(w)

@@ -38,6 +38,8 @@ pub struct Config {
     pub history: i64,
     pub timeout_s: f64,
     pub lr: f64,
+    pub lr_warmup_steps: i64,
+    pub lr_decay_steps: i64,
     pub weight_decay: f64,
     pub kl_coef: f64,
     pub entropy_coef: f64,
@@ -48,6 +50,7 @@ pub struct Config {
     pub lora_rank: i64,
     pub teacher: String,
     pub teacher_noise: f64,
+    pub learner_share: f64,
 }
 
 impl StageConfig for Config {
@@ -178,6 +181,8 @@ fn schema() -> StageSchema {
             int("history", 4, Range::closed(0.0, 1000.0), "steps of history the compact prompt shows (the paper's shows 2)"),
             float("timeout_s", 3600.0, Range::left_open(0.0, MAX_TIMEOUT_S), "longest wait for one worker call (loading the model, one batch's generation, one training step)"),
             float("lr", 1e-6, Range::closed(0.0, 10.0), "AdamW learning rate"),
+            int("lr_warmup_steps", 0, Range::at_least(0.0), "optimiser steps over which the learning rate rises linearly to lr (0: none)"),
+            int("lr_decay_steps", 0, Range::at_least(0.0), "> 0: the learning rate follows a cosine from lr to 0 at this optimiser step (counted from the first, warm-up included; 0 after it; the metrics' `lr` shows it); 0: constant"),
             float("weight_decay", 0.01, Range::closed(0.0, 10.0), "AdamW weight decay"),
             float("kl_coef", 0.01, Range::at_least(0.0), "weight of the k3 KL to the frozen initial model (0: no reference model kept)"),
             float("entropy_coef", 0.001, Range::at_least(0.0), "weight of the entropy bonus"),
@@ -193,6 +198,7 @@ fn schema() -> StageSchema {
                 "expert: act with the environment's expert and record its actions as this model's tokens (demonstrations for update.sft)",
             ),
             float("teacher_noise", 0.0, Range::closed(0.0, 1.0), "with teacher = \"expert\": the chance at each step of a detour (half the time the previous action again, else a random admissible action), the row still recording the expert's answer (demonstrations of recovering from detours)"),
+            float("learner_share", 0.0, Range::closed(0.0, 1.0), "with teacher = \"expert\": the chance at each step that the model's own action (sampled at eval_temperature) is played instead, the row still recording the expert's answer (DAgger: the states the model's mistakes lead to; docs/imitation.md)"),
         ],
     }
 }
@@ -210,6 +216,8 @@ fn hello_settings(c: &Config) -> Map<String, Json> {
         ("dtype", json!(c.dtype)),
         ("seed", json!(c.seed)),
         ("lr", json!(c.lr)),
+        ("lr_warmup_steps", json!(c.lr_warmup_steps)),
+        ("lr_decay_steps", json!(c.lr_decay_steps)),
         ("weight_decay", json!(c.weight_decay)),
         ("kl_coef", json!(c.kl_coef)),
         ("entropy_coef", json!(c.entropy_coef)),
@@ -269,7 +277,7 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
     };
     let policy = LmPolicy::new(worker, encoder, benchmark, format, sampling);
     Ok(Box::new(match c.teacher.as_str() {
-        "expert" => policy.as_teacher(c.teacher_noise),
+        "expert" => policy.as_teacher(c.teacher_noise, c.learner_share),
         _ => policy,
     }))
 }

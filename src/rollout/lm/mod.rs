@@ -47,8 +47,11 @@ pub struct LmPolicy {
     evaluating: bool,
     /// Acts with the environment's expert, recording demonstrations.
     teacher: bool,
-    /// The teacher's chance, at each step, of taking a random admissible action instead.
+    /// The teacher's chance, at each step, of taking a detour instead.
     teacher_noise: f64,
+    /// The teacher's chance, at each step, of playing the model's own action instead
+    /// (DAgger: the states the model leads to, labelled with the expert's answer).
+    learner_share: f64,
 }
 
 /// The directory inside a checkpoint's policy state that holds the worker's save.
@@ -71,6 +74,7 @@ impl LmPolicy {
             evaluating: false,
             teacher: false,
             teacher_noise: 0.0,
+            learner_share: 0.0,
         }
     }
 
@@ -78,11 +82,14 @@ impl LmPolicy {
     /// `noise` > 0 it takes a detour (`detour`) with that chance at each step while the row
     /// still records the expert's answer for the state it was in:
     /// demonstrations of how to recover from a detour, which a model that only ever saw the
-    /// expert's own path cannot learn (a DAgger-style correction of the imitation's
-    /// compounding errors).
-    pub fn as_teacher(mut self, noise: f64) -> LmPolicy {
+    /// expert's own path cannot learn. With `learner_share` > 0 that share of the steps
+    /// plays the model's own sampled action (at the evaluation temperature, the states it
+    /// reaches when it is evaluated), again labelled with the expert's answer: DAgger, which
+    /// covers exactly the states the model's own mistakes lead to (docs/imitation.md).
+    pub fn as_teacher(mut self, noise: f64, learner_share: f64) -> LmPolicy {
         self.teacher = true;
         self.teacher_noise = noise;
+        self.learner_share = learner_share;
         self
     }
 
@@ -144,6 +151,79 @@ impl LmPolicy {
             .lock()
             .map_err(|_| anyhow!("policy.lm: an earlier call to the model worker panicked"))
     }
+
+    /// Samples every request's response from the model, in one `generate`.
+    fn sample(&self, requests: &mut [Request], temperature: f64) -> Result<Vec<Choice>> {
+        let s = &self.sampling;
+        let prompts: Vec<String> = requests.iter().map(|r| self.prompt(&r.view)).collect();
+        let encoded = prompts
+            .iter()
+            .map(|p| self.encoder.encode_user(p, s.max_prompt_tokens))
+            .collect::<Result<Vec<_>>>()?;
+        let ids: Vec<Vec<u32>> = encoded.iter().map(|e| e.ids.clone()).collect();
+        let how = Sampling {
+            temperature,
+            top_p: s.top_p,
+            max_new_tokens: s.max_new_tokens,
+            seed: batch_seed(requests),
+        };
+        let sampled = self.worker()?.generate(&ids, how)?;
+        let fallback = fallback_chars(self.benchmark.name());
+        prompts
+            .into_iter()
+            .zip(encoded)
+            .zip(sampled)
+            .map(|((prompt, enc), out)| {
+                let response = self.encoder.tokenizer.decode(&out.ids, true)?;
+                let tokens = TokenRecord {
+                    prompt: enc.ids,
+                    response: out.ids,
+                    logprobs: out.logprobs,
+                    truncated: enc.truncated,
+                };
+                Ok(Choice::projected(prompt, response, fallback, Some(tokens)))
+            })
+            .collect()
+    }
+
+    /// The teacher's step for each request: the expert's answer is the row's label; what is
+    /// played is the expert's action, a detour, or (DAgger) the model's own sampled action.
+    fn teach(&self, requests: &mut [Request]) -> Result<Vec<Choice>> {
+        let mut choices = requests
+            .iter_mut()
+            .map(|r| self.demonstrate(r))
+            .collect::<Result<Vec<_>>>()?;
+        let share = self.learner_share;
+        let mask: Vec<bool> = requests
+            .iter_mut()
+            .map(|r| share > 0.0 && r.rng.chance(share))
+            .collect();
+        let learner: Vec<usize> = (0..mask.len()).filter(|&i| mask[i]).collect();
+        if learner.is_empty() {
+            return Ok(choices);
+        }
+        let mut asked: Vec<Request> = requests
+            .iter_mut()
+            .zip(&mask)
+            .filter(|(_, &m)| m)
+            .map(|(r, _)| Request {
+                view: r.view,
+                rng: &mut *r.rng,
+            })
+            .collect();
+        let played = self.sample(&mut asked, self.sampling.eval_temperature)?;
+        for (i, own) in learner.into_iter().zip(played) {
+            choices[i].action = own.action;
+        }
+        Ok(choices)
+    }
+
+    fn temperature(&self) -> f64 {
+        match self.evaluating {
+            true => self.sampling.eval_temperature,
+            false => self.sampling.temperature,
+        }
+    }
 }
 
 /// A teacher's detour from the expert's path: half of the time the previous action again,
@@ -194,41 +274,9 @@ impl Policy for LmPolicy {
 
     fn act_batch(&self, requests: &mut [Request]) -> Result<Vec<Choice>> {
         if self.follow_expert() {
-            return requests.iter_mut().map(|r| self.demonstrate(r)).collect();
+            return self.teach(requests);
         }
-        let s = &self.sampling;
-        let prompts: Vec<String> = requests.iter().map(|r| self.prompt(&r.view)).collect();
-        let encoded = prompts
-            .iter()
-            .map(|p| self.encoder.encode_user(p, s.max_prompt_tokens))
-            .collect::<Result<Vec<_>>>()?;
-        let ids: Vec<Vec<u32>> = encoded.iter().map(|e| e.ids.clone()).collect();
-        let how = Sampling {
-            temperature: match self.evaluating {
-                true => s.eval_temperature,
-                false => s.temperature,
-            },
-            top_p: s.top_p,
-            max_new_tokens: s.max_new_tokens,
-            seed: batch_seed(requests),
-        };
-        let sampled = self.worker()?.generate(&ids, how)?;
-        let fallback = fallback_chars(self.benchmark.name());
-        prompts
-            .into_iter()
-            .zip(encoded)
-            .zip(sampled)
-            .map(|((prompt, enc), out)| {
-                let response = self.encoder.tokenizer.decode(&out.ids, true)?;
-                let tokens = TokenRecord {
-                    prompt: enc.ids,
-                    response: out.ids,
-                    logprobs: out.logprobs,
-                    truncated: enc.truncated,
-                };
-                Ok(Choice::projected(prompt, response, fallback, Some(tokens)))
-            })
-            .collect()
+        self.sample(requests, self.temperature())
     }
 
     fn set_evaluating(&mut self, evaluating: bool) {
