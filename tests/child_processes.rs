@@ -292,6 +292,33 @@ fn a_policy_process_that_stops_reading_fails_within_its_timeout() {
 }
 
 #[test]
+fn a_stopped_policy_process_fails_the_run_long_before_its_timeout() {
+    if !have_python() {
+        return;
+    }
+    let dir = Scratch::new("stopped");
+    let command = dir.script(
+        "stopped.py",
+        &policy_script(
+            "import signal",
+            "'protocol': 1",
+            "os.kill(os.getpid(), signal.SIGSTOP)",
+        ),
+    );
+    let pipe = policy_pipe(&dir, &command, "3600", 2, 2);
+    let ran = run(&dir, &pipe);
+    ran.expect(Some(1), &[]);
+    // Not the hour of timeout_s: the wait saw the process stopped.
+    assert!(
+        ran.seconds < 300.0,
+        "took {:.1} s: {}",
+        ran.seconds,
+        ran.stderr
+    );
+    ran.expect_text(&["has been stopped", "without answering"]);
+}
+
+#[test]
 fn huge_timeouts_are_refused_at_check_time_with_a_span() {
     let dir = Scratch::new("huge-timeout");
     for value in ["1e19", "1e300"] {

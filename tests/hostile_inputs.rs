@@ -96,9 +96,9 @@ fn a_parameter_repeated_twenty_thousand_times_gives_a_short_report() {
 }
 
 #[test]
-fn an_error_on_a_ten_megabyte_line_prints_a_short_snippet() {
+fn an_error_on_a_one_megabyte_line_prints_a_short_snippet() {
     let dir = scratch("long-line");
-    let long = "x".repeat(10 << 20);
+    let long = "x".repeat(1 << 20);
     std::fs::write(
         dir.join("p.pipe"),
         format!("stage s = advantage.proxmo {{ omega = \"{long}\" }}\npipeline p {{ s }}\n"),
@@ -349,4 +349,15 @@ fn the_python_adapter_passes_temporary_paths_with_hash_and_spaces() {
     };
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(text(&out.stdout).trim(), "2");
+}
+
+#[test]
+fn a_pipe_file_over_the_size_limit_is_refused_before_parsing() {
+    let dir = scratch("huge-pipe");
+    let one = "stage s = advantage.grpo {}\n";
+    std::fs::write(dir.join("p.pipe"), one.repeat((3 << 20) / one.len())).unwrap();
+    let out = proxmo_in(&dir, &["check", "p.pipe"], LIMIT);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(err.contains("larger than the limit of 2 MiB"), "{err}");
 }

@@ -417,6 +417,35 @@ fn check_refuses_unknown_presets_incomplete_models_and_a_budget_below_the_templa
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("no chat template"), "{text}");
 
+    // A truncated config.json or weights file: refused at check, as run would refuse it.
+    let files = [
+        "config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "chat_template.jinja",
+        "model.safetensors",
+    ];
+    for (broken, keep) in [
+        ("config.json", 10),
+        ("model.safetensors", 4),
+        ("model.safetensors", 5000),
+    ] {
+        let dir = scratch(&format!("truncated_{broken}_{keep}"));
+        for f in files {
+            if model.join(f).is_file() {
+                std::fs::copy(model.join(f), dir.join(f)).unwrap();
+            }
+        }
+        let bytes = std::fs::read(dir.join(broken)).unwrap();
+        std::fs::write(dir.join(broken), &bytes[..keep]).unwrap();
+        let (code, text) = check_sft(&[format!("lm.model={}", dir.display())]);
+        assert_eq!(code, 2, "{broken} cut to {keep} bytes: {text}");
+        assert!(
+            text.contains(broken) && text.contains("truncated"),
+            "{text}"
+        );
+    }
+
     let (code, text) = check_sft(&[
         format!("lm.model={}", model.display()),
         "lm.max_prompt_tokens=8".to_string(),
@@ -523,4 +552,33 @@ fn dagger_plays_the_models_own_actions_and_keeps_the_experts_labels() {
     assert!(learner["worker_generate_seconds"].as_f64().unwrap() > 0.0);
     assert!(won(&learner) < won(&expert), "{learner:?}");
     assert!(learner["loss"].as_f64().unwrap().is_finite(), "{learner:?}");
+}
+
+#[test]
+fn check_refuses_a_save_directory_that_is_not_a_model() {
+    let dir = scratch("victim");
+    let victim = dir.join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    std::fs::write(victim.join("precious.txt"), "precious").unwrap();
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    for target in [&victim, &file] {
+        let (code, text) = check_sft(&[format!("warm_start.save={}", target.display())]);
+        assert_eq!(code, 2, "{text}");
+        assert!(
+            text.contains("save") && text.contains("new directory"),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(victim.join("precious.txt")).unwrap(),
+        "precious"
+    );
+    // An empty directory, or none yet, is where a first save goes.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    for target in [empty, dir.join("absent")] {
+        let (code, text) = check_sft(&[format!("warm_start.save={}", target.display())]);
+        assert_eq!(code, 0, "{text}");
+    }
 }

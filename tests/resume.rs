@@ -134,3 +134,149 @@ fn killed_runs_resume_to_the_same_rows_and_metrics() {
     assert!(err.contains("proxmo_paper.tau: 0.1 -> 0.5"), "{err}");
     let _ = std::fs::remove_dir_all(&reference);
 }
+
+#[test]
+fn resuming_with_fewer_iterations_than_are_done_is_refused() {
+    let dir = setup("fewer");
+    let out = run(&dir, &["--set", "iterations=3", "--set", "eval_every=0"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = std::fs::read(dir.join("metrics.jsonl")).unwrap();
+    let out = run(
+        &dir,
+        &["--set", "iterations=2", "--set", "eval_every=0", "--resume"],
+    );
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("iterations >= 3"), "{text}");
+    // Nothing already written is touched.
+    assert_eq!(std::fs::read(dir.join("metrics.jsonl")).unwrap(), before);
+    // The same count is "already finished"; more continues.
+    let out = run(
+        &dir,
+        &["--set", "iterations=3", "--set", "eval_every=0", "--resume"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_second_run_on_the_same_checkpoint_is_refused_while_the_first_runs() {
+    let dir = setup("locked");
+    let mut first = command(
+        &dir,
+        &["--set", "iterations=100000", "--set", "eval_every=0"],
+    )
+    .spawn()
+    .unwrap();
+    let lock = dir.join("ckpt/lock");
+    while std::fs::read_to_string(&lock).map_or(true, |pid| pid.is_empty()) {
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended early"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = run(
+        &dir,
+        &["--set", "iterations=100000", "--set", "eval_every=0"],
+    );
+    let _ = first.kill();
+    let _ = first.wait();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("another proxmo run") && text.contains(&format!("process {}", first.id())),
+        "{text}"
+    );
+    // Once the first is gone (killed), the checkpoint is free again: the lock died with it
+    // (this resume then ends at once: done, or refused for asking fewer batches than done).
+    let out = run(
+        &dir,
+        &["--set", "iterations=1", "--set", "eval_every=0", "--resume"],
+    );
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!text.contains("another proxmo run"), "{text}");
+}
+
+#[test]
+fn a_finished_run_with_a_rows_sink_extends_to_the_uninterrupted_runs_rows() {
+    let whole = setup("extend-whole");
+    let out = run(&whole, &["--set", "iterations=5", "--set", "eval_every=0"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let extended = setup("extend-split");
+    let out = run(
+        &extended,
+        &["--set", "iterations=3", "--set", "eval_every=0"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &extended,
+        &["--set", "iterations=5", "--set", "eval_every=0", "--resume"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(extended.join("rows.jsonl")).unwrap(),
+        std::fs::read(whole.join("rows.jsonl")).unwrap()
+    );
+    assert_eq!(
+        metrics_without_timings(&extended),
+        metrics_without_timings(&whole)
+    );
+}
+
+#[test]
+fn a_policy_state_changed_after_the_checkpoint_is_refused_on_resume() {
+    let dir = setup("corrupt");
+    let out = run(&dir, &["--set", "iterations=3", "--set", "eval_every=0"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let state = std::fs::read_dir(dir.join("ckpt"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("state-"))
+        .expect("a policy state directory")
+        .path();
+    let weights = std::fs::read_dir(&state)
+        .unwrap()
+        .flatten()
+        .max_by_key(|e| e.metadata().unwrap().len())
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let mid = bytes.len() / 2;
+    // Four bytes of one weight: still a finite number, so only a digest can tell.
+    bytes[mid..mid + 4].copy_from_slice(&[0x12, 0x34, 0x56, 0x78]);
+    std::fs::write(&weights, bytes).unwrap();
+    let out = run(
+        &dir,
+        &["--set", "iterations=5", "--set", "eval_every=0", "--resume"],
+    );
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("changed after the checkpoint was written"),
+        "{text}"
+    );
+}

@@ -50,6 +50,10 @@ class VecEnv:
     def step(self, text_actions):
         """One action (or, with prompts, one model response) per environment. Returns
         ``(observations, rewards, dones, infos)``; finished environments stay finished."""
+        if isinstance(text_actions, (str, bytes)):
+            raise TypeError(
+                f"step takes one action per environment (a list of {self.num_envs} strings), "
+                f"not a single string: {text_actions[:40]!r}")
         frame = self._native.step(list(text_actions))
         rewards = np.asarray(frame["reward"], dtype=np.float64)
         dones = np.asarray(frame["done"], dtype=bool)

@@ -428,6 +428,9 @@ def test_bad_resets_and_steps():
     env.reset()
     with pytest.raises(ValueError, match=r"3 actions for 4 environments"):
         env.step(["look"] * 3)
+    # A bare string is one action, not a sequence of one-letter actions.
+    with pytest.raises(TypeError, match="not a single string"):
+        env.step("look")
 
 
 # ---------------------------------------------------------------- verl-agent drop-ins

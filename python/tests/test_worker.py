@@ -135,6 +135,26 @@ def test_a_constant_lr_by_default(tiny_model):
     assert [ppo_step(w, prompt, response, 1.0)[1]["lr"] for _ in range(2)] == [1e-3, 1e-3]
 
 
+def test_a_save_never_replaces_a_directory_holding_other_files(tiny_model, tmp_path):
+    w = worker(tiny_model)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("precious")
+    with pytest.raises(ValueError, match="precious.txt"):
+        w.handle({"op": "save", "path": str(victim)})
+    assert (victim / "precious.txt").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["victim"], "no temporary left"
+    # A directory an earlier save wrote is replaced, as a warm start saving every batch needs.
+    model = tmp_path / "model"
+    w.handle({"op": "save", "path": str(model)})
+    w.handle({"op": "save", "path": str(model)})
+    assert (model / "model.safetensors").is_file()
+    (model / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="notes.txt"):
+        w.handle({"op": "save", "path": str(model)})
+    assert (model / "notes.txt").read_text() == "mine"
+
+
 def test_save_then_load_gives_identical_log_probs(tiny_model, tmp_path):
     w = worker(tiny_model, lr=1e-2)
     prompt, response = prompt_and_response(w)

@@ -38,6 +38,10 @@ pub struct RunState {
     pub sinks: BTreeMap<String, u64>,
     /// The directory (inside the checkpoint) holding the policy's state.
     pub policy_state: String,
+    /// A digest of every file in that directory (`digest_dir`), checked before a resume
+    /// loads it, so a changed weights file is refused instead of resumed silently.
+    #[serde(default)]
+    pub policy_digest: String,
     /// The sinks' outputs were made final: nothing is left to do.
     pub finished: bool,
 }
@@ -61,10 +65,16 @@ pub fn fingerprint(p: &ResolvedPipeline) -> (BTreeMap<String, Json>, BTreeMap<St
     (stages, settings)
 }
 
-/// The checkpoint directory of a run.
+/// The checkpoint directory of a run, locked for as long as the run holds it.
 pub struct Checkpoint {
     dir: PathBuf,
+    /// An exclusive `flock` on `LOCK_FILE`: a second run on the same checkpoint (and so the
+    /// same outputs) is refused at start instead of interleaving batches with the first.
+    /// The kernel releases it when the process ends, however it ends.
+    _lock: std::fs::File,
 }
+
+const LOCK_FILE: &str = "lock";
 
 impl Checkpoint {
     pub fn new(dir: &Path) -> Result<Checkpoint> {
@@ -72,6 +82,7 @@ impl Checkpoint {
             .with_context(|| format!("cannot create the checkpoint directory {}", dir.display()))?;
         Ok(Checkpoint {
             dir: dir.to_path_buf(),
+            _lock: lock(dir)?,
         })
     }
 
@@ -145,6 +156,7 @@ impl RunState {
             rng: 0,
             sinks: BTreeMap::new(),
             policy_state: String::new(),
+            policy_digest: String::new(),
             finished: false,
         }
     }
@@ -170,6 +182,93 @@ impl RunState {
     }
 }
 
+/// FNV-1a (64 bits) over every file under `dir`, in name order, each as its relative path,
+/// its length and its bytes: a cheap check against corruption (not against tampering).
+pub fn digest_dir(dir: &Path) -> Result<String> {
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .collect::<std::io::Result<_>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            match entry.file_type()?.is_dir() {
+                true => files(&path, out)?,
+                false => out.push(path),
+            }
+        }
+        Ok(())
+    }
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(PRIME);
+        }
+    };
+    let mut paths = Vec::new();
+    files(dir, &mut paths)?;
+    for path in paths {
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
+        eat(name.as_bytes());
+        eat(&(bytes.len() as u64).to_le_bytes());
+        eat(&bytes);
+    }
+    Ok(format!("fnv1a64:{hash:016x}"))
+}
+
+/// Refuses a policy state whose files changed after the checkpoint recorded them.
+pub fn verify_digest(dir: &Path, expected: &str) -> Result<()> {
+    if expected.is_empty() {
+        return Ok(()); // a checkpoint written before digests were kept
+    }
+    let found = digest_dir(dir)?;
+    if found != expected {
+        return Err(invalid(format!(
+            "the policy state in {} changed after the checkpoint was written (digest {found}, recorded {expected}): it is corrupt; run without --resume to start over",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Takes the checkpoint's lock, or says which process holds it.
+fn lock(dir: &Path) -> Result<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    use std::os::fd::AsRawFd;
+    let path = dir.join(LOCK_FILE);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    // SAFETY: flock(2) on a descriptor this function owns.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let mut holder = String::new();
+        let _ = file.read_to_string(&mut holder);
+        let holder = match holder.trim() {
+            "" => String::new(),
+            pid => format!(" (process {pid})"),
+        };
+        return Err(invalid(format!(
+            "another proxmo run{holder} is using the checkpoint {}: wait for it to end or give another `checkpoint`",
+            dir.display()
+        )));
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    write!(file, "{}", std::process::id())?;
+    Ok(file)
+}
+
 /// Differences between two maps of JSON values, as `name: old -> new` lines.
 fn diff(
     prefix: &str,
@@ -191,22 +290,69 @@ fn diff(
                         before["kind"], after["kind"]
                     ));
                 }
-                let (Some(b), Some(a)) = (b.as_object(), a.as_object()) else {
-                    continue;
-                };
-                for key in b.keys().chain(a.keys().filter(|k| !b.contains_key(*k))) {
-                    let (x, y) = (b.get(key), a.get(key));
-                    if x != y {
-                        let show =
-                            |v: Option<&Json>| v.map_or("unset".to_string(), Json::to_string);
-                        out.push(format!("{name}.{key}: {} -> {}", show(x), show(y)));
-                    }
-                }
+                diff_params(name, b, a, out);
             }
             Some(_) => {}
         }
     }
     for name in new.keys().filter(|k| !old.contains_key(*k)) {
         out.push(format!("{prefix}`{name}` added"));
+    }
+}
+
+/// The `params` of a parameter that is itself a stage.
+fn nested_params(v: Option<&Json>) -> Option<&Json> {
+    v.and_then(|v| v.get("params")).filter(|p| p.is_object())
+}
+
+/// The parameters that differ between two stages' `params`, as `path.key: old -> new`; a
+/// parameter that is itself a stage (a rollout's `policy`) is compared parameter by
+/// parameter, so the message names `rollout.policy.lr`, not the whole policy.
+fn diff_params(path: &str, before: &Json, after: &Json, out: &mut Vec<String>) {
+    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
+        return;
+    };
+    let show = |v: Option<&Json>| v.map_or("unset".to_string(), Json::to_string);
+    for key in b.keys().chain(a.keys().filter(|k| !b.contains_key(*k))) {
+        let (x, y) = (b.get(key), a.get(key));
+        if x == y {
+            continue;
+        }
+        match (nested_params(x), nested_params(y)) {
+            (Some(px), Some(py))
+                if x.and_then(|v| v.get("kind")) == y.and_then(|v| v.get("kind")) =>
+            {
+                diff_params(&format!("{path}.{key}"), px, py, out)
+            }
+            _ => out.push(format!("{path}.{key}: {} -> {}", show(x), show(y))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_changed_parameter_of_a_nested_policy_is_named_not_dumped() {
+        let policy = |lr: f64| json!({"kind": "policy.lm", "params": {"lr": lr, "model": "small"}});
+        let stage = |lr: f64| json!({"kind": "rollout.group", "params": {"tasks": 2, "policy": policy(lr)}});
+        let old = BTreeMap::from([("rollout".to_string(), stage(1e-5))]);
+        let new = BTreeMap::from([("rollout".to_string(), stage(1e-3))]);
+        let mut out = Vec::new();
+        diff("", &old, &new, &mut out);
+        assert_eq!(out, ["rollout.policy.lr: 0.00001 -> 0.001"]);
+        // Another policy kind is shown whole: its parameters are not comparable.
+        let other = json!({"kind": "rollout.group", "params": {"tasks": 2, "policy": {"kind": "policy.random", "params": {}}}});
+        let mut out = Vec::new();
+        diff(
+            "",
+            &old,
+            &BTreeMap::from([("rollout".to_string(), other)]),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert!(out[0].starts_with("rollout.policy: "), "{out:?}");
     }
 }

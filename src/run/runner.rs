@@ -332,6 +332,7 @@ impl<'p> Trainer<'p> {
         if let Some(state) = &resumed {
             if !state.policy_state.is_empty() {
                 let dir = plan_checkpoint_dir(&checkpoint)?.join(&state.policy_state);
+                super::checkpoint::verify_digest(&dir, &state.policy_digest)?;
                 policy
                     .load_state(&dir)
                     .with_context(|| format!("cannot restore the policy from {}", dir.display()))?;
@@ -365,6 +366,15 @@ impl<'p> Trainer<'p> {
             .resumed
             .take()
             .unwrap_or_else(|| RunState::new(self.plan.pipeline));
+        if state.completed > iterations {
+            return Err(invalid(format!(
+                "pipeline `{}`: the checkpoint in {} holds {} batches, more than iterations = {iterations}; on --resume iterations may only stay or grow (give iterations >= {})",
+                self.plan.pipeline.name,
+                plan_checkpoint_dir(&self.checkpoint)?.display(),
+                state.completed,
+                state.completed
+            )));
+        }
         if state.finished && state.completed >= iterations {
             progress.say(&format!(
                 "pipeline `{}` already finished its {} batches in {}: nothing to do",
@@ -411,6 +421,7 @@ impl<'p> Trainer<'p> {
             if let Some(cp) = &self.checkpoint {
                 let (name, dir) = cp.policy_dir(iteration + 1)?;
                 self.policy.save_state(&dir)?;
+                state.policy_digest = super::checkpoint::digest_dir(&dir)?;
                 state.completed = iteration + 1;
                 state.rng = rng.state();
                 state.policy_state = name;

@@ -2,7 +2,7 @@
 //! a deadline, reporting failures with its stderr's tail, and ending it. The rules are in
 //! docs/transport.md.
 
-use super::deadline::{format_bytes, Deadline};
+use super::deadline::{format_bytes, format_duration, Deadline};
 use super::lifetime::{kill_group, tie_to_proxmo, wait_without_reaping};
 use super::pipes::{start_stderr_reader, start_stdout_reader, start_writer, StdoutEvent};
 use super::shell_words::split_command;
@@ -24,6 +24,11 @@ pub const MAX_LINE_BYTES: usize = 64 << 20;
 const EXCERPT_CHARS: usize = 200;
 /// How long a child that closed its pipes gets to exit by itself before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(1);
+/// How often a wait for an answer looks at the child's process state.
+const LIVENESS_POLL: Duration = Duration::from_millis(500);
+/// How long a child may stay stopped (SIGSTOP, a debugger) while proxmo waits for it before
+/// the call fails, instead of waiting out a timeout that may be an hour.
+const STOPPED_GRACE: Duration = Duration::from_secs(10);
 /// How long a child gets to exit after its stdin is closed, when proxmo is done with it.
 const CLOSE_GRACE: Duration = Duration::from_millis(200);
 
@@ -219,12 +224,32 @@ impl ChildProcess {
     /// Waits until `deadline` for the next non-blank stdout line and parses it as JSON.
     pub fn receive(&mut self, site: &dyn fmt::Display, deadline: &Deadline) -> Result<Json> {
         self.check_usable(site)?;
+        let mut stopped_since: Option<Instant> = None;
         loop {
-            let event = match self.lines.recv_timeout(deadline.left()) {
+            let event = match self.lines.recv_timeout(deadline.left().min(LIVENESS_POLL)) {
                 Ok(event) => event,
-                Err(RecvTimeoutError::Timeout) => {
+                Err(RecvTimeoutError::Timeout) if deadline.left().is_zero() => {
                     let what = format!("no response within {} (timeout)", deadline.describe());
                     return Err(self.fail(site, what, Duration::ZERO));
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    // A slow step and a stopped process look alike on the pipe; the process
+                    // state tells them apart long before the timeout does.
+                    match process_state(self.pid()) {
+                        Some('T' | 't') => {
+                            let since = *stopped_since.get_or_insert_with(Instant::now);
+                            if since.elapsed() >= STOPPED_GRACE {
+                                let what = format!(
+                                    "process {} has been stopped (SIGSTOP or a debugger) for {} without answering",
+                                    self.pid(),
+                                    format_duration(STOPPED_GRACE)
+                                );
+                                return Err(self.fail(site, what, Duration::ZERO));
+                            }
+                        }
+                        _ => stopped_since = None,
+                    }
+                    continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => StdoutEvent::Eof,
             };
@@ -362,4 +387,13 @@ pub(super) fn excerpt(line: &str) -> String {
     } else {
         format!("{line:?}")
     }
+}
+
+/// The state letter of process `pid` from `/proc/PID/stat` (`R`, `S`, `T` for stopped, ...);
+/// `None` where there is no procfs or the process is gone.
+fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: the state follows
+    // the last `)`.
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
 }

@@ -16,7 +16,7 @@ use crate::stage::{Params, StageSchema};
 use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value as Json};
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 stage_kind!("sink.jsonl", PathConfig, Build::Sink(build));
@@ -63,6 +63,26 @@ impl JsonlSink {
     }
 }
 
+/// A finished run keeps no partial file (its output is final); when it is extended
+/// (`--resume` with more iterations) the partial file starts again as the first `offset`
+/// bytes of that output, written beside it and renamed, so a crash here loses nothing.
+fn restart_from_output(at: &Path, output: &Path, offset: SinkOffset) -> Result<()> {
+    let finished = std::fs::metadata(output).is_ok_and(|m| m.is_file() && m.len() >= offset);
+    if at.exists() || !finished {
+        return Ok(());
+    }
+    if let Some(dir) = at.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut copy = AtomicFile::create(at)?;
+    let mut from = File::open(output)
+        .with_context(|| format!("cannot read {}", output.display()))?
+        .take(offset);
+    std::io::copy(&mut from, &mut copy)
+        .with_context(|| format!("cannot copy {} to {}", output.display(), at.display()))?;
+    copy.commit()
+}
+
 fn open_partial(at: &Path, resume: Option<SinkOffset>) -> Result<File> {
     if let Some(dir) = at.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -99,6 +119,9 @@ impl Sink for JsonlSink {
             None => Output::Temporary(AtomicFile::create(&self.path)?),
             Some(dir) => {
                 let at = scratch_file(dir, &self.path);
+                if let Some(offset) = resume {
+                    restart_from_output(&at, &self.path, offset)?;
+                }
                 let file = BufWriter::new(open_partial(&at, resume)?);
                 Output::Partial { file, at }
             }

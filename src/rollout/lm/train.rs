@@ -21,6 +21,16 @@ pub fn train_on_rollouts(
     micro_batch_tokens: usize,
     mini_batches: usize,
 ) -> Result<BTreeMap<String, f64>> {
+    let rows = token_rows(played, advantages)?;
+    if rows.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    train_on_rows(policy, rows, loss, micro_batch_tokens, mini_batches)
+}
+
+/// Every row of `played` that carries tokens, with its advantage; an error when the batch
+/// has rows but none carries tokens (the policy is not a language model).
+pub fn token_rows<'a>(played: &'a Rollouts, advantages: &[f64]) -> Result<Vec<TrainRow<'a>>> {
     let rows: Vec<TrainRow> = played
         .transcripts
         .iter()
@@ -30,12 +40,21 @@ pub fn train_on_rollouts(
             Some(TrainRow { tokens, advantage })
         })
         .collect();
-    if rows.is_empty() {
-        if played.rows.is_empty() {
-            return Ok(BTreeMap::new());
-        }
+    if rows.is_empty() && !played.rows.is_empty() {
         bail!("this update trains a language model (policy.lm): the rollout's policy recorded no tokens");
     }
+    Ok(rows)
+}
+
+/// Trains on `rows` (not empty): dealt into `mini_batches` optimiser steps, each packed into
+/// micro-batches of at most `micro_batch_tokens` padded tokens.
+pub fn train_on_rows(
+    policy: &mut dyn Policy,
+    rows: Vec<TrainRow>,
+    loss: TokenLoss,
+    micro_batch_tokens: usize,
+    mini_batches: usize,
+) -> Result<BTreeMap<String, f64>> {
     if loss == TokenLoss::Ppo {
         if let Some(r) = rows
             .iter()
