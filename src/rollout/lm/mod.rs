@@ -21,7 +21,7 @@ use crate::agent::projection::fallback_chars;
 use crate::agent::prompt::{Benchmark, Format};
 use crate::lm::PromptEncoder;
 use crate::rng::Rng;
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
@@ -95,9 +95,16 @@ impl LmPolicy {
 
     /// The expert's action in the answer format, tokenised as the model would write it.
     fn demonstrate(&self, request: &mut Request) -> Result<Choice> {
-        let action = request.view.expert.ok_or_else(|| {
-            anyhow!("policy.lm: teacher = \"expert\" needs an environment with an expert in the current state (env.alfworld, env.webshop, or an env.bridge adapter that sends `expert`)")
-        })?;
+        let Some(action) = request.view.expert else {
+            // An environment with an expert has an action at the start of every episode;
+            // later, a state the learner's or a detour's actions led to may leave the expert
+            // without one: that step is played at random and not trained on.
+            if request.view.history.is_empty() {
+                bail!("policy.lm: teacher = \"expert\" needs an environment with an expert in the current state (env.alfworld, env.webshop, or an env.bridge adapter that sends `expert`)");
+            }
+            let action = detour(&request.view, request.rng).unwrap_or_else(|| "look".into());
+            return Ok(Choice::plain(action));
+        };
         let prompt = self.prompt(&request.view);
         let encoded = self
             .encoder
