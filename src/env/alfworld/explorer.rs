@@ -91,18 +91,24 @@ fn finish_with(w: &World, goal: &Goal, seen: &Seen, h: u16) -> Option<Action> {
 /// Where the object goes: for two objects, the receptacle already holding the first one;
 /// otherwise the first receptacle of the target type.
 fn target_receptacle(w: &World, goal: &Goal, seen: &Seen) -> Option<u16> {
-    if goal.ttype == TaskType::Pick2 {
-        let placed = w.objs.iter().find(|o| {
+    pair_receptacle(w, goal, seen).or_else(|| first_of(w, goal.recep))
+}
+
+/// For two objects: the receptacle of the target type where the first one was seen placed.
+/// Any other object on another receptacle of that type still has to be carried there.
+fn pair_receptacle(w: &World, goal: &Goal, seen: &Seen) -> Option<u16> {
+    if goal.ttype != TaskType::Pick2 {
+        return None;
+    }
+    w.objs
+        .iter()
+        .find(|o| {
             o.kind == goal.obj
                 && o.loc != HELD
                 && seen.has(o.loc)
                 && w.receps[o.loc as usize].kind == goal.recep
-        });
-        if let Some(o) = placed {
-            return Some(o.loc);
-        }
-    }
-    first_of(w, goal.recep)
+        })
+        .map(|o| o.loc)
 }
 
 /// Holding the object to look at: go to a lamp of the asked type and switch it on.
@@ -123,6 +129,7 @@ fn use_lamp(w: &World, goal: &Goal, seen: &Seen) -> Option<Action> {
 /// A seen object of the task's type still to be picked up: one not already where the task
 /// wants it; the one at the agent's receptacle first, else the first listed receptacle's.
 fn wanted_object(w: &World, goal: &Goal, seen: &Seen) -> Option<u16> {
+    let pair = pair_receptacle(w, goal, seen);
     let done = |o: &super::world::Obj| {
         goal.ttype != TaskType::Look
             && w.receps[o.loc as usize].kind == goal.recep
@@ -130,6 +137,7 @@ fn wanted_object(w: &World, goal: &Goal, seen: &Seen) -> Option<u16> {
                 TaskType::Clean => o.clean,
                 TaskType::Heat => o.hot,
                 TaskType::Cool => o.cool,
+                TaskType::Pick2 => pair == Some(o.loc),
                 _ => true,
             }
     };
@@ -164,7 +172,7 @@ fn search(w: &World, seen: &Seen, worth: impl Fn(&str) -> bool) -> Option<Action
 }
 
 /// Holding the wrong object (after a model's detour): put it on the receptacle here, or go
-/// to the first open-topped receptacle that takes it.
+/// to the first open-topped receptacle that takes it (a closed one, opened, if none is).
 fn put_down(w: &World, h: u16) -> Option<Action> {
     let kind = w.objs[h as usize].kind;
     if let Some(at) = w.at {
@@ -173,10 +181,12 @@ fn put_down(w: &World, h: u16) -> Option<Action> {
             return Some(reach(w, at).unwrap_or(Action::Move(h, at)));
         }
     }
-    let r = (0..w.receps.len() as u16).find(|&r| {
-        let rec = &w.receps[r as usize];
-        !rec.openable && can_contain(rec.kind, kind)
-    })?;
+    let takes = |r: &u16| can_contain(w.receps[*r as usize].kind, kind);
+    let mut fitting = (0..w.receps.len() as u16).filter(takes);
+    let r = fitting
+        .clone()
+        .find(|&r| !w.receps[r as usize].openable)
+        .or_else(|| fitting.next())?;
     Some(Action::GoTo(r))
 }
 
@@ -191,6 +201,7 @@ fn first_of(w: &World, kind: &str) -> Option<u16> {
 mod tests {
     use super::*;
     use crate::env::alfworld::game;
+    use crate::env::alfworld::goal::goal_met;
     use crate::env::alfworld::tasks::{generate, Split};
 
     /// Moves every object lying in an unseen receptacle to another unseen receptacle that can
@@ -244,5 +255,129 @@ mod tests {
             }
         }
         assert!(compared > 500, "{compared}");
+    }
+    /// Plays `detour` random admissible actions (as a model or a noisy teacher might), then
+    /// lets the explorer finish: from any state such actions reach it must still win.
+    fn finishes_after_detour(
+        split: Split,
+        task: usize,
+        detour: usize,
+        rng: &mut crate::rng::Rng,
+    ) -> bool {
+        let ttype = split.task_types(0)[task];
+        let t = generate(split, task, 0, ttype).unwrap();
+        let mut w = t.world.clone();
+        let mut seen = Seen::new(&w);
+        let mut out = String::new();
+        let mut cands = Vec::new();
+        for _ in 0..detour {
+            game::admissible(&w, &mut cands);
+            // Half the time, handle the task's objects: a model's detours are mostly those.
+            let handling: Vec<Action> = cands
+                .iter()
+                .map(|c| c.1)
+                .filter(|a| match *a {
+                    Action::Take(o, _) | Action::Move(o, _) => {
+                        w.objs[o as usize].kind == t.goal.obj
+                    }
+                    Action::GoTo(_) | Action::Open(_) => true,
+                    _ => false,
+                })
+                .collect();
+            let a = if rng.below(2) == 0 && !handling.is_empty() {
+                handling[rng.below(handling.len())]
+            } else {
+                cands[rng.below(cands.len())].1
+            };
+            game::apply(&mut w, a, &mut out);
+            seen.observe(&w);
+            if goal_met(&w, &t.goal) {
+                return true;
+            }
+        }
+        for _ in 0..80 {
+            let Some(a) = next_action(&w, &t.goal, &seen) else {
+                return false;
+            };
+            game::apply(&mut w, a, &mut out);
+            seen.observe(&w);
+            if goal_met(&w, &t.goal) {
+                return true;
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn the_explorer_takes_over_after_any_detour() {
+        let mut rng = crate::rng::Rng::new(7);
+        let mut stuck = Vec::new();
+        for split in [Split::Train, Split::ValidUnseen] {
+            for task in 0..split.n_tasks().min(400) {
+                for round in 0..4 {
+                    let detour = 5 + 10 * round;
+                    if !finishes_after_detour(split, task, detour, &mut rng) {
+                        stuck.push((split.name(), task, detour));
+                    }
+                }
+            }
+        }
+        assert!(
+            stuck.is_empty(),
+            "{} stuck, e.g. {:?}",
+            stuck.len(),
+            &stuck[..stuck.len().min(10)]
+        );
+    }
+    /// Two objects of a two-object task, each on another receptacle of the target type (a
+    /// model's doing): neither pair is complete, so one must still be carried to the other.
+    #[test]
+    fn two_objects_on_two_targets_are_brought_together() {
+        let mut tried = 0;
+        for split in [Split::Train, Split::ValidUnseen] {
+            for task in 0..split.n_tasks() {
+                let ttype = split.task_types(0)[task];
+                if ttype != TaskType::Pick2 {
+                    continue;
+                }
+                let t = generate(split, task, 0, ttype).unwrap();
+                let targets: Vec<u16> = (0..t.world.receps.len() as u16)
+                    .filter(|&r| t.world.receps[r as usize].kind == t.goal.recep)
+                    .collect();
+                let objs: Vec<usize> = (0..t.world.objs.len())
+                    .filter(|&o| t.world.objs[o].kind == t.goal.obj)
+                    .collect();
+                if targets.len() < 2 || objs.len() < 2 {
+                    continue;
+                }
+                let mut w = t.world.clone();
+                for r in &targets {
+                    w.receps[*r as usize].open = true;
+                }
+                w.objs[objs[0]].loc = targets[0];
+                w.objs[objs[1]].loc = targets[1];
+                let mut seen = Seen::new(&w);
+                let mut out = String::new();
+                let mut won = false;
+                for r in 0..w.receps.len() as u16 {
+                    w.at = Some(r);
+                    seen.observe(&w);
+                }
+                for _ in 0..10 {
+                    let Some(a) = next_action(&w, &t.goal, &seen) else {
+                        break;
+                    };
+                    game::apply(&mut w, a, &mut out);
+                    seen.observe(&w);
+                    if goal_met(&w, &t.goal) {
+                        won = true;
+                        break;
+                    }
+                }
+                assert!(won, "{} task {task}", split.name());
+                tried += 1;
+            }
+        }
+        assert!(tried > 0);
     }
 }
