@@ -17,6 +17,10 @@ pub struct EpisodeMetrics {
     pub mean_steps: f64,
     /// Share of steps whose answer could not be read as an action (an invalid action).
     pub invalid_action_share: f64,
+    /// Share of steps whose action was readable but not admissible in its state (an
+    /// object that is not there, a place the agent already stands at).
+    #[serde(default)]
+    pub inadmissible_action_share: f64,
     /// Wall-clock throughput: a timing field, not reproducible across runs.
     pub env_steps_per_second: f64,
     /// Success rate per task type, where the environment has them (ALFWorld).
@@ -280,6 +284,7 @@ mod tests {
             score: 25.0,
             mean_steps: 31.5,
             invalid_action_share: 0.125,
+            inadmissible_action_share: 0.375,
             env_steps_per_second: 1e5,
             success_by_kind: [("pick".to_string(), 0.5)].into_iter().collect(),
         };

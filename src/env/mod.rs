@@ -12,6 +12,20 @@ use anyhow::Result;
 /// `search[<your query>]`: a policy fills it before acting.
 pub const QUERY_SLOT: &str = "<your query>";
 
+/// Whether `action` is one the environment listed as admissible: equal to an entry, or
+/// filling an entry's [`QUERY_SLOT`]. An environment that lists nothing accepts anything.
+pub fn is_admissible(admissible: &[String], action: &str) -> bool {
+    admissible.is_empty()
+        || admissible.iter().any(|a| match a.split_once(QUERY_SLOT) {
+            None => a == action,
+            Some((head, tail)) => {
+                action.len() > head.len() + tail.len()
+                    && action.starts_with(head)
+                    && action.ends_with(tail)
+            }
+        })
+}
+
 /// What an environment returns after a reset or a step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepOutcome {
@@ -75,5 +89,25 @@ impl EnvFactory {
 
     pub fn make(&self) -> Result<Box<dyn Env>> {
         (self.make)()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_admissible_action_is_listed_or_fills_a_slot() {
+        let listed: Vec<String> = ["go to desk 1", "search[<your query>]", "click[buy now]"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert!(is_admissible(&listed, "go to desk 1"));
+        assert!(is_admissible(&listed, "search[red shoes]"));
+        assert!(is_admissible(&listed, "click[buy now]"));
+        assert!(!is_admissible(&listed, "go to desk 2"));
+        assert!(!is_admissible(&listed, "search[]"));
+        assert!(!is_admissible(&listed, "click[back]"));
+        assert!(is_admissible(&[], "anything"));
     }
 }

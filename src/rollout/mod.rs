@@ -24,6 +24,9 @@ pub struct Episode {
     pub won: bool,
     pub score: f64,
     pub steps: usize,
+    /// Steps whose action was readable but not among the state's admissible actions
+    /// (ALFWorld answers "Nothing happens."): a model acting on objects it has not seen.
+    pub inadmissible_steps: usize,
 }
 
 /// What one batch of rollouts produced.
@@ -91,6 +94,7 @@ struct Slot {
     rows: Vec<RowInput>,
     decisions: Vec<Option<Decision>>,
     transcripts: Vec<Option<Transcript>>,
+    inadmissible_steps: usize,
 }
 
 /// Plays every task `group_size` times, all rollouts in lockstep: at each step the policy
@@ -148,6 +152,7 @@ fn play_wave(
                 rows: Vec::new(),
                 decisions: Vec::new(),
                 transcripts: Vec::new(),
+                inadmissible_steps: 0,
             })
         })
         .collect::<Result<_>>()?;
@@ -197,6 +202,7 @@ fn gather(out: &mut Rollouts, slots: Vec<Slot>) {
             won: s.seen.won,
             score: s.seen.score,
             steps: s.rows.len(),
+            inadmissible_steps: s.inadmissible_steps,
         });
         out.rows.extend(s.rows);
         out.decisions.extend(s.decisions);
@@ -207,6 +213,9 @@ fn gather(out: &mut Rollouts, slots: Vec<Slot>) {
 /// Takes `choice` in `slot`'s environment and records the step row.
 fn advance(slot: &mut Slot, choice: Choice, keep_history: bool) -> Result<()> {
     let (task, member, step) = (slot.task, slot.member, slot.rows.len());
+    if choice.valid && !crate::env::is_admissible(&slot.seen.admissible, &choice.action) {
+        slot.inadmissible_steps += 1;
+    }
     let next = slot
         .env
         .step(&choice.action)
@@ -239,6 +248,28 @@ fn advance(slot: &mut Slot, choice: Choice, keep_history: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Answers with a place no room has: readable, never admissible.
+    struct Lost;
+
+    impl Policy for Lost {
+        fn act(&self, _view: &View, _rng: &mut Rng) -> Result<Choice> {
+            Ok(Choice::plain("go to nowhere 1".into()))
+        }
+    }
+
+    #[test]
+    fn readable_actions_the_state_does_not_admit_are_counted() {
+        use crate::env::alfworld::{AlfWorld, Split};
+        let make = || -> Result<Box<dyn Env>> {
+            Ok(Box::new(AlfWorld::new(Split::Train, 0).with_max_steps(3)))
+        };
+        let played = collect(&make, &[0, 1], 2, &Lost, &mut Rng::new(1)).unwrap();
+        assert_eq!(played.episodes.len(), 4);
+        for e in &played.episodes {
+            assert_eq!((e.steps, e.inadmissible_steps), (3, 3));
+        }
+    }
 
     #[test]
     fn small_task_sets_keep_the_tasks_seeded_runs_drew() {

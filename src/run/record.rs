@@ -27,6 +27,9 @@ pub fn episode_metrics(played: &Rollouts, seconds: f64) -> EpisodeMetrics {
         mean_steps: steps as f64 / n,
         invalid_action_share: played.rows.iter().filter(|r| !r.valid).count() as f64
             / played.rows.len().max(1) as f64,
+        inadmissible_action_share: episodes.iter().map(|e| e.inadmissible_steps).sum::<usize>()
+            as f64
+            / steps.max(1) as f64,
         env_steps_per_second: steps as f64 / seconds.max(1e-9),
         success_by_kind: by_kind
             .into_iter()
@@ -89,7 +92,7 @@ pub fn evaluation_line(after: usize, e: &EpisodeMetrics) -> String {
         n => format!("after batch {n}"),
     };
     format!(
-        "evaluation {when}: success {:.3}, score {:.1}, invalid actions {:.3} on {} episodes",
-        e.success_rate, e.score, e.invalid_action_share, e.episodes
+        "evaluation {when}: success {:.3}, score {:.1}, invalid actions {:.3}, inadmissible {:.3} on {} episodes",
+        e.success_rate, e.score, e.invalid_action_share, e.inadmissible_action_share, e.episodes
     )
 }
