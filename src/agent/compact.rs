@@ -212,6 +212,18 @@ fn recent(history: &[(String, String)], window: usize) -> String {
     out
 }
 
+/// ALFWorld's admissible actions that act at the current place: those that name what is
+/// here (take, open, move, heat, use, ...), not travel (`go to`, listed by the memory) or
+/// the actions that change nothing.
+fn local_actions(admissible: &[String]) -> Vec<&str> {
+    const ELSEWHERE: [&str; 5] = ["go to ", "examine ", "inventory", "look", "help"];
+    admissible
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !ELSEWHERE.iter().any(|p| a.starts_with(p)))
+        .collect()
+}
+
 /// The compact prompt of one step.
 pub fn for_step(
     benchmark: Benchmark,
@@ -219,6 +231,7 @@ pub fn for_step(
     history: &[(String, String)],
     seen: &StepOutcome,
     window: usize,
+    show_local_actions: bool,
 ) -> String {
     let mut out = format!("Task: {}\n", task_statement(benchmark, first_observation));
     if let Some(room) = room(first_observation) {
@@ -245,6 +258,15 @@ pub fn for_step(
     if benchmark == Benchmark::Webshop {
         out.push_str("Actions: ");
         out.push_str(&seen.admissible.join(" | "));
+        out.push('\n');
+    } else if show_local_actions && benchmark == Benchmark::Alfworld {
+        let here = local_actions(&seen.admissible);
+        out.push_str("Here: ");
+        if here.is_empty() {
+            out.push_str("nothing to do");
+        } else {
+            out.push_str(&here.join(" | "));
+        }
         out.push('\n');
     }
     out
@@ -276,11 +298,35 @@ mod tests {
 
     #[test]
     fn the_first_step_shows_the_task_and_the_room() {
-        let p = for_step(Benchmark::Alfworld, FIRST, &[], &outcome(FIRST), 4);
+        let p = for_step(Benchmark::Alfworld, FIRST, &[], &outcome(FIRST), 4, false);
         assert_eq!(
             p,
             "Task: put a mug in cabinet.\nHolding: nothing\nAt: the middle of the room\nSeen: none\nUnseen: cabinet 2, cabinet 1, countertop 1\nNow: start\n"
         );
+    }
+
+    #[test]
+    fn local_actions_list_what_can_be_done_here_and_nothing_else() {
+        let mut now = outcome("You arrive at countertop 1. On the countertop 1, you see a mug 1.");
+        now.admissible = [
+            "examine countertop 1",
+            "go to cabinet 1",
+            "help",
+            "inventory",
+            "look",
+            "take mug 1 from countertop 1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let history = vec![(FIRST.to_string(), "go to countertop 1".to_string())];
+        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0, true);
+        assert!(p.ends_with("\nHere: take mug 1 from countertop 1\n"), "{p}");
+        now.admissible = vec!["go to cabinet 1".into(), "look".into()];
+        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0, true);
+        assert!(p.ends_with("\nHere: nothing to do\n"), "{p}");
+        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0, false);
+        assert!(!p.contains("Here:"), "{p}");
     }
 
     #[test]
@@ -300,13 +346,13 @@ mod tests {
         let now = outcome(
             "You arrive at countertop 1. On the countertop 1, you see a mug 1, and a cup 2.",
         );
-        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 2);
+        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 2, false);
         assert_eq!(
             p,
             "Task: put a mug in cabinet.\nHolding: nothing\nAt: countertop 1\nSeen: cabinet 2 (nothing); countertop 1 (mug 1, cup 2)\nUnseen: cabinet 1\n> open cabinet 2\nYou open the cabinet 2. The cabinet 2 is open. In it, you see nothing.\n> go to countertop 1\nNow: You arrive at countertop 1. On the countertop 1, you see a mug 1, and a cup 2.\n"
         );
         // A window of 0 keeps only the memory and the present.
-        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0);
+        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0, false);
         assert!(p.ends_with("Unseen: cabinet 1\nNow: You arrive at countertop 1. On the countertop 1, you see a mug 1, and a cup 2.\n"), "{p}");
     }
 
@@ -333,7 +379,7 @@ mod tests {
         let mut history = vec![(FIRST.to_string(), "go to countertop 1".to_string())];
         history.extend(steps.iter().map(|(o, a)| (o.to_string(), a.to_string())));
         let now = outcome("You arrive at cabinet 2. The cabinet 2 is closed.");
-        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0);
+        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0, false);
         assert!(
             p.contains("Holding: mug 1 (hot)\nAt: cabinet 2\nSeen: countertop 1 (cup 2)\nUnseen: cabinet 2, cabinet 1\n"),
             "{p}"
@@ -347,7 +393,7 @@ mod tests {
             "move mug 1 to cabinet 2".into(),
         ));
         let now = outcome("You move the mug 1 to the cabinet 2.");
-        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0);
+        let p = for_step(Benchmark::Alfworld, FIRST, &history, &now, 0, false);
         assert!(
             p.contains("Holding: nothing\nAt: cabinet 2\nSeen: cabinet 2 (mug 1); countertop 1 (cup 2)\nUnseen: cabinet 1\n"),
             "{p}"

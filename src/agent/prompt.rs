@@ -63,8 +63,9 @@ pub enum Format {
     /// The paper's (verl-agent's) wording, what real models were trained with.
     Paper,
     /// `agent::compact`: the task, the room, the last `history` steps and the observation,
-    /// for small models trained from scratch.
-    Compact { history: usize },
+    /// for small models trained from scratch; `local_actions`: ALFWorld's admissible
+    /// actions at the current place too.
+    Compact { history: usize, local_actions: bool },
 }
 
 impl Format {
@@ -78,9 +79,17 @@ impl Format {
     ) -> String {
         match self {
             Format::Paper => for_step(benchmark, first_observation, history, seen),
-            Format::Compact { history: window } => {
-                super::compact::for_step(benchmark, first_observation, history, seen, window)
-            }
+            Format::Compact {
+                history: window,
+                local_actions,
+            } => super::compact::for_step(
+                benchmark,
+                first_observation,
+                history,
+                seen,
+                window,
+                local_actions,
+            ),
         }
     }
 

@@ -36,6 +36,7 @@ pub struct Config {
     pub prompts: String,
     pub prompt_format: String,
     pub history: i64,
+    pub local_actions: bool,
     pub timeout_s: f64,
     pub lr: f64,
     pub lr_warmup_steps: i64,
@@ -232,6 +233,12 @@ fn schema() -> StageSchema {
                 "paper: the paper's prompt (what real models were trained with); compact: the task, the episode's memory (what is held, where, the receptacles seen with their contents and those unseen), the last `history` steps and the observation, for small models (docs/environments.md)",
             ),
             int("history", 4, Range::closed(0.0, 1000.0), "steps of history the compact prompt shows (the paper's shows 2)"),
+            ParamSpec::new(
+                "local_actions",
+                ParamType::Bool,
+                ParamDefault::bool(false),
+                "compact prompt, ALFWorld: list the admissible actions at the current place (take, open, move, heat, ...; not `go to`, look or help) on a `Here:` line, so a small model can copy an object's name instead of guessing it",
+            ),
             float("timeout_s", 3600.0, Range::left_open(0.0, MAX_TIMEOUT_S), "longest wait for one worker call (loading the model, one batch's generation, one training step)"),
             float("lr", 1e-6, Range::closed(0.0, 10.0), "AdamW learning rate"),
             int("lr_warmup_steps", 0, Range::at_least(0.0), "optimiser steps over which the learning rate rises linearly to lr (0: none)"),
@@ -313,6 +320,7 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
     let format = match c.prompt_format.as_str() {
         "compact" => Format::Compact {
             history: c.history as usize,
+            local_actions: c.local_actions,
         },
         _ => Format::Paper,
     };

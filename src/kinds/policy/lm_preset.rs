@@ -159,7 +159,13 @@ impl Preset {
 fn write_corpus(path: &Path, seed: i64) -> Result<()> {
     let mut lines = String::new();
     let mut rng = Rng::new(seed as u64 ^ 0x636f_7270_7573);
-    let formats = [Format::Paper, Format::Compact { history: 4 }];
+    let formats = [
+        Format::Paper,
+        Format::Compact {
+            history: 4,
+            local_actions: false,
+        },
+    ];
     let mut alfworld = AlfWorld::new(AlfSplit::Train, 0);
     let mut webshop = WebShop::new(ShopSplit::Train, 0);
     let envs: [(&mut dyn Env, Benchmark, usize); 2] = [
