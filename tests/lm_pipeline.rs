@@ -383,8 +383,13 @@ fn check_refuses_values_the_worker_would_refuse() {
         ("lm.lr=1e300", "lr"),
         ("lm.device=tpu", "not a torch device"),
         ("lm.device=cuda:x", "not a torch device"),
+        (
+            "lm.prompt_format=paper lm.local_actions=true",
+            "local_actions",
+        ),
     ] {
-        let (code, text) = check_sft(&[set.to_string()]);
+        let sets: Vec<String> = set.split(' ').map(String::from).collect();
+        let (code, text) = check_sft(&sets);
         assert_eq!(code, 2, "{set}: {text}");
         assert!(text.contains(names), "{set}: {text}");
     }

@@ -56,6 +56,13 @@ pub struct Config {
 
 impl StageConfig for Config {
     fn validate(&self) -> Result<(), Problem> {
+        if self.local_actions && self.prompt_format != "compact" {
+            return Err(Problem::at(
+                "local_actions",
+                "lists actions on the compact prompt's `Here:` line only",
+            )
+            .help("set prompt_format = \"compact\", or drop local_actions (the paper's prompt lists every admissible action already)"));
+        }
         if super::lm_preset::find(&self.model).is_none() {
             check_model_dir(&self.model, self.max_prompt_tokens)?;
         }
@@ -237,7 +244,7 @@ fn schema() -> StageSchema {
                 "local_actions",
                 ParamType::Bool,
                 ParamDefault::bool(false),
-                "compact prompt, ALFWorld: list the admissible actions at the current place (take, open, move, heat, ...; not `go to`, look or help) on a `Here:` line, so a small model can copy an object's name instead of guessing it",
+                "compact prompt, ALFWorld: list the admissible actions at the current place (take, open, move, heat, ...; not `go to`, examine, inventory, look or help) on a `Here:` line, so a small model can copy an object's name instead of guessing it",
             ),
             float("timeout_s", 3600.0, Range::left_open(0.0, MAX_TIMEOUT_S), "longest wait for one worker call (loading the model, one batch's generation, one training step)"),
             float("lr", 1e-6, Range::closed(0.0, 10.0), "AdamW learning rate"),
