@@ -11,6 +11,7 @@ pub mod batch;
 pub mod bench;
 pub mod cli;
 pub mod data;
+pub mod digest;
 pub mod dsl;
 pub mod env;
 pub mod error;

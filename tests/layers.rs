@@ -5,7 +5,7 @@ use std::path::Path;
 
 /// Top-level modules by layer, lowest first (docs/architecture.md).
 const LAYERS: &[&[&str]] = &[
-    &["error", "rng", "stats", "stage", "batch"],
+    &["error", "rng", "stats", "stage", "batch", "digest"],
     &[
         "sparse",
         "advantage",

@@ -199,13 +199,7 @@ pub fn digest_dir(dir: &Path) -> Result<String> {
         }
         Ok(())
     }
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for &b in bytes {
-            hash = (hash ^ u64::from(b)).wrapping_mul(PRIME);
-        }
-    };
+    let mut hash = crate::digest::Fnv64::default();
     let mut paths = Vec::new();
     files(dir, &mut paths)?;
     for path in paths {
@@ -216,11 +210,11 @@ pub fn digest_dir(dir: &Path) -> Result<String> {
             .unwrap_or(&path)
             .to_string_lossy()
             .into_owned();
-        eat(name.as_bytes());
-        eat(&(bytes.len() as u64).to_le_bytes());
-        eat(&bytes);
+        hash.eat(name.as_bytes());
+        hash.eat(&(bytes.len() as u64).to_le_bytes());
+        hash.eat(&bytes);
     }
-    Ok(format!("fnv1a64:{hash:016x}"))
+    Ok(format!("fnv1a64:{:016x}", hash.finish()))
 }
 
 /// Refuses a policy state whose files changed after the checkpoint recorded them.

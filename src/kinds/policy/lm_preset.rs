@@ -44,9 +44,6 @@ pub const PRESETS: [Preset; 2] = [
     },
 ];
 
-/// Bumped whenever what a preset is built from changes, so an old cache is not reused.
-const BUILD_VERSION: u32 = 2;
-
 pub fn find(name: &str) -> Option<Preset> {
     PRESETS.iter().copied().find(|p| p.name == name)
 }
@@ -74,27 +71,36 @@ pub fn cache_root() -> PathBuf {
 }
 
 impl Preset {
-    /// The cached model directory of this preset for `seed`.
-    pub fn dir(&self, seed: i64) -> PathBuf {
+    /// The cached model directory of this preset for `seed` built from `corpus` by
+    /// `builder`: named by a digest of everything the build reads, so a change to the
+    /// environments' text, the prompts or the builder never reuses an old model.
+    fn dir(&self, seed: i64, corpus: &str, builder: &[u8]) -> PathBuf {
+        let mut key = crate::digest::Fnv64::default();
+        key.eat(corpus.as_bytes());
+        key.eat(builder);
+        for n in [self.hidden, self.layers, self.heads, self.vocab] {
+            key.eat(&(n as u64).to_le_bytes());
+        }
         cache_root()
             .join("models")
-            .join(format!("{}-seed{seed}-v{BUILD_VERSION}", self.name))
+            .join(format!("{}-seed{seed}-{:016x}", self.name, key.finish()))
     }
 
     /// The model directory, built first if it is not cached yet. `python` is the worker's
     /// command (a launcher such as torchrun is replaced by `python3` for the build).
     pub fn ensure(&self, seed: i64, python: &str, worker: &Path) -> Result<PathBuf> {
-        let dir = self.dir(seed);
-        if dir.join("config.json").is_file() {
-            return Ok(dir);
-        }
         let builder = worker.with_file_name("make_tiny_model.py");
-        if !builder.is_file() {
+        let Ok(script) = std::fs::read(&builder) else {
             bail!(invalid(format!(
-                "policy.lm: preset `{}` is built by {}, which does not exist",
+                "policy.lm: preset `{}` is built by {}, which cannot be read",
                 self.name,
                 builder.display()
             )));
+        };
+        let text = corpus(seed)?;
+        let dir = self.dir(seed, &text, &script);
+        if dir.join("config.json").is_file() {
+            return Ok(dir);
         }
         let root = dir.parent().unwrap_or(&dir).to_path_buf();
         std::fs::create_dir_all(&root)
@@ -104,7 +110,8 @@ impl Preset {
             self.name,
             std::process::id()
         ));
-        write_corpus(&corpus, seed)?;
+        std::fs::write(&corpus, &text)
+            .with_context(|| format!("cannot write the tokenizer corpus {}", corpus.display()))?;
         let mut words = crate::transport::split_command(python)?;
         if words.first().is_some_and(|w| w.contains("torchrun")) {
             words = vec!["python3".to_string()];
@@ -156,7 +163,7 @@ impl Preset {
 /// Prompts and answers of the built-in environments, both formats, as JSON lines with a
 /// `text` field: episodes that follow the expert, with a random admissible action now and
 /// then, so detours and failures are in the text too.
-fn write_corpus(path: &Path, seed: i64) -> Result<()> {
+fn corpus(seed: i64) -> Result<String> {
     let mut lines = String::new();
     let mut rng = Rng::new(seed as u64 ^ 0x636f_7270_7573);
     let formats = [
@@ -200,6 +207,5 @@ fn write_corpus(path: &Path, seed: i64) -> Result<()> {
             }
         }
     }
-    std::fs::write(path, lines)
-        .with_context(|| format!("cannot write the tokenizer corpus {}", path.display()))
+    Ok(lines)
 }
