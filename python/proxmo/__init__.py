@@ -5,10 +5,19 @@ Everything is computed by the compiled Rust library (``proxmo._native``), the sa
 ``proxmo`` binary runs.
 """
 
+import pkgutil
+
 import numpy as np
 
-from . import _native
-from . import agent, envs
+# The released ProxMO code ships a folder `proxmo/` without `__init__.py` (a namespace
+# package) and imports `from proxmo import core_proxmo`. An installed regular package named
+# proxmo always wins over a namespace folder, so the released trainer would find no
+# core_proxmo; extending the package path with every `proxmo/` folder on sys.path lets its
+# own module still import beside this package (docs/verl-agent.md).
+__path__ = pkgutil.extend_path(__path__, __name__)
+
+from . import _native  # noqa: E402
+from . import agent, envs  # noqa: E402
 
 __all__ = ["advantages", "ESTIMATORS", "agent", "envs"]
 __version__ = "0.1.0"

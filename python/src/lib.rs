@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(advantages::advantages, m)?)?;
     m.add_function(wrap_pyfunction!(trainer::trainer_advantages, m)?)?;
+    m.add_function(wrap_pyfunction!(trainer::tfidf_contested_cut, m)?)?;
     m.add_function(wrap_pyfunction!(agent::prompt, m)?)?;
     m.add_function(wrap_pyfunction!(agent::project, m)?)?;
     m.add_function(wrap_pyfunction!(agent::task_statement, m)?)?;

@@ -11,6 +11,8 @@
 use crate::advantages::compute_rows;
 use crate::columns;
 use crate::params::{self, Given};
+use proxmo::advantage::estimator::StepRule;
+use proxmo::advantage::tfidf::contested_cut;
 use proxmo::batch::RowInput;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -20,9 +22,10 @@ type Parts = (Vec<f64>, Vec<f64>, Vec<f64>);
 
 /// `kind`'s estimator on the rows' scores and returns. `psc_from`, when given, is a set of
 /// `advantage.proxmo` parameters whose PSC replaces the estimator's (the released code runs
-/// GiGPO's step level under ProxMO's episode modulation).
+/// GiGPO's step level under ProxMO's episode modulation). `vocabulary`, when given, is the
+/// set of terms the soft baseline's TF-IDF keeps (see `tfidf_contested_cut`).
 #[pyfunction]
-#[pyo3(signature = (score, step_return, obs, group, kind, params=None, psc_from=None))]
+#[pyo3(signature = (score, step_return, obs, group, kind, params=None, psc_from=None, vocabulary=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn trainer_advantages(
     py: Python<'_>,
@@ -33,11 +36,15 @@ pub fn trainer_advantages(
     kind: &str,
     params: Option<&Bound<'_, PyDict>>,
     psc_from: Option<&Bound<'_, PyDict>>,
+    vocabulary: Option<Vec<String>>,
 ) -> PyResult<Parts> {
     let kind = params::estimator_kind(kind)?;
     let mut est = params::estimator(&kind, &given_reference(params)?)?;
     if let Some(psc) = psc_from {
         est.psc = params::estimator("advantage.proxmo", &given_reference(Some(psc))?)?.psc;
+    }
+    if let (Some(terms), StepRule::SoftBaseline { vocabulary, .. }) = (vocabulary, &mut est.step) {
+        *vocabulary = Some(terms.into());
     }
     let group = columns::ids("index", group, None)?;
     let n = Some(group.len());
@@ -56,6 +63,23 @@ pub fn trainer_advantages(
             .collect();
         Ok((episode.episode_advantage, step.step_advantage, total))
     })
+}
+
+/// Every term of `obs` (alphabetical) with its corpus frequency, when the `max_features`
+/// cut of the TF-IDF vocabulary falls inside a run of equally frequent terms, so that which
+/// are kept depends on how the tie is ranked; `None` otherwise. scikit-learn ranks with
+/// numpy's default (unstable) sort, which the caller then runs on these frequencies.
+#[pyfunction]
+pub fn tfidf_contested_cut(
+    py: Python<'_>,
+    obs: &Bound<'_, PyAny>,
+    max_features: usize,
+) -> PyResult<Option<(Vec<String>, Vec<u64>)>> {
+    let obs = columns::texts("anchor_obs", obs, None)?;
+    Ok(py.detach(|| {
+        let docs: Vec<&str> = obs.iter().map(|s| s.as_str()).collect();
+        contested_cut(&docs, max_features)
+    }))
 }
 
 /// The caller's parameters under the reference profile, with no penalty of proxmo's own:

@@ -576,5 +576,5 @@ def test_drop_in_errors(binary, torch):
         f(scores, bad, mask, anchor, index, traj)
     with pytest.raises(ValueError, match=r"`advantage.proxmo.alpha` must lie in \(0, \+inf\)"):
         f(scores, returns, mask, anchor, index, traj, enable_psc=True, psc_alpha=0.0)
-    with pytest.raises(ValueError, match=r"`advantage.gigpo.similarity` must lie in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"similarity_thresh should be in \(0, 1\)"):
         f(scores, returns, mask, anchor, index, traj, enable_similarity=True, similarity_thresh=1.5)

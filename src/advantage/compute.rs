@@ -66,6 +66,7 @@ pub fn compute(batch: &Batch, est: &Estimator) -> Result<Advantages> {
             tau,
             align_steps,
             max_features,
+            vocabulary,
             device,
             allow_software,
         } => soft_baseline_advantages(
@@ -75,6 +76,7 @@ pub fn compute(batch: &Batch, est: &Estimator) -> Result<Advantages> {
                 tau: *tau,
                 align_steps: *align_steps,
                 max_features: *max_features,
+                vocabulary: vocabulary.clone(),
                 device: *device,
                 allow_software: *allow_software,
             },

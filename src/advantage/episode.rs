@@ -53,7 +53,13 @@ fn group_scores(batch: &Batch, group: usize, est: &Estimator) -> GroupScores {
                     batch.outcome(batch.rows[r].traj) - penalty
                 })
                 .collect();
-            let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+            // A group of one row has mean 0 in the released code (as in the advantage,
+            // which is then the row's own score), so its success rate is 0, not the row's.
+            let mean = if values.len() > 1 {
+                values.iter().sum::<f64>() / values.len() as f64
+            } else {
+                0.0
+            };
             GroupScores {
                 succeeded: values.iter().map(|&v| v > 0.5).collect(),
                 members: rows.iter().map(|&r| vec![r]).collect(),

@@ -5,6 +5,7 @@ use super::anchor_groups::Matching;
 use super::backend::Device;
 use super::psc::Psc;
 use super::stats::StdKind;
+use std::sync::Arc;
 
 /// Which reading of the method (docs/estimators.md, section 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,10 @@ pub enum StepRule {
         tau: f64,
         align_steps: bool,
         max_features: usize,
+        /// The terms the TF-IDF vocabulary keeps instead of the `max_features` most
+        /// frequent: set by a caller that ranks the cut's ties itself (the verl-agent
+        /// drop-in, with numpy's sort as scikit-learn does); no stage parameter sets it.
+        vocabulary: Option<Arc<[String]>>,
         device: Device,
         allow_software: bool,
     },

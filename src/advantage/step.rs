@@ -4,10 +4,11 @@
 use super::anchor_groups::{clusters, Matching};
 use super::backend::{self, BackendReport, Device};
 use super::stats::{normalize, StdKind};
-use super::tfidf::fit_transform;
+use super::tfidf::{fit_transform_with, TermCut};
 use crate::batch::Batch;
 use crate::sparse::SoftBaselineProblem;
 use anyhow::Result;
+use std::sync::Arc;
 
 /// `A^S` of every row under GiGPO: return minus its cluster's mean (over the std when
 /// asked); a row alone in its cluster gets 0.
@@ -36,11 +37,13 @@ pub fn anchor_group_advantages(
 }
 
 /// Knobs of the soft baseline.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SoftBaselineOptions {
     pub tau: f64,
     pub align_steps: bool,
     pub max_features: usize,
+    /// Kept terms given by the caller, instead of the `max_features` most frequent.
+    pub vocabulary: Option<Arc<[String]>>,
     pub device: Device,
     pub allow_software: bool,
 }
@@ -53,7 +56,11 @@ pub fn soft_baseline_advantages(
     opts: SoftBaselineOptions,
 ) -> Result<(Vec<f64>, Option<BackendReport>)> {
     let docs: Vec<&str> = batch.rows.iter().map(|r| r.obs.as_str()).collect();
-    let (vocab, vectors) = fit_transform(&docs, opts.max_features);
+    let cut = match &opts.vocabulary {
+        Some(terms) => TermCut::Given(terms),
+        None => TermCut::MostFrequent(opts.max_features),
+    };
+    let (vocab, vectors) = fit_transform_with(&docs, cut);
     if vocab.terms.is_empty() {
         return Ok((vec![0.0; batch.rows.len()], None));
     }

@@ -158,6 +158,7 @@ fn build(params: &Params) -> anyhow::Result<Estimator> {
             tau: c.tau,
             align_steps: c.align == Align::Step,
             max_features: c.max_features,
+            vocabulary: None,
             device: match c.device {
                 DeviceName::Auto => Device::Auto,
                 DeviceName::Cpu => Device::Cpu,
