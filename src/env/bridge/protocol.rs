@@ -153,7 +153,7 @@ impl Bridge {
         })
     }
 
-    /// The timeout of `create` (default: the larger of the call timeout and 600 s).
+    /// The timeout of `hello` and `create` (default: the larger of the call timeout and 600 s).
     pub fn set_setup_timeout(&mut self, timeout: Duration) {
         self.setup_timeout = timeout.max(self.timeout);
     }
@@ -202,10 +202,12 @@ impl Bridge {
         self.process.call(site, request, timeout)
     }
 
-    /// Checks the adapter speaks this protocol; returns its `hello` response.
+    /// Checks the adapter speaks this protocol; returns its `hello` response. The first
+    /// answer waits for the interpreter to start and import its engine, so it gets the
+    /// set-up timeout, not the per-step one (a 1 s step limit failed here on a loaded machine).
     pub fn hello(&mut self) -> Result<Map<String, Json>> {
         self.process
-            .hello(&CallSite::op("hello"), PROTOCOL_VERSION, self.timeout)
+            .hello(&CallSite::op("hello"), PROTOCOL_VERSION, self.setup_timeout)
     }
 
     /// Creates env instance `env` of `kind` with `config` (a JSON object).
