@@ -7,11 +7,10 @@ call, every mode the trainer uses.
     python python/bench_verl_agent.py          # needs the package installed, torch and numpy
 """
 
+import importlib.util
 import os
 import random
-import statistics
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The installed package, not its source folder beside this script (which has no extension).
@@ -20,6 +19,12 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import proxmo  # noqa: E402
 import proxmo.verl_agent as drop_in  # noqa: E402
+
+# The timing loop of the package's other figures (bench_package.py beside this script).
+_spec = importlib.util.spec_from_file_location("bench_package", os.path.join(HERE, "bench_package.py"))
+_bench_package = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_bench_package)
+median_ms = _bench_package.median_ms
 
 RESPONSE_TOKENS = 32
 PLACES = ["cabinet", "countertop", "drawer", "fridge", "microwave", "shelf", "sinkbasin",
@@ -66,16 +71,6 @@ def batch(groups, trajectories, steps, anchor, seed=0):
     step_rewards = torch.tensor([s * 0.95 ** rng.randint(0, steps) for s in scores], dtype=torch.float32)
     return (token_rewards, step_rewards, mask, np.array(anchors, dtype=object),
             np.array(index, dtype=object), np.array(traj, dtype=object))
-
-
-def median_ms(fn, repeats):
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 CALLS = [
