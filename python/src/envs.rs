@@ -10,12 +10,12 @@ use proxmo::agent::prompt::{for_step, Benchmark};
 use proxmo::dsl::diagnostics::closest;
 use proxmo::env::{Env, StepOutcome};
 use proxmo::kinds::env::build_env;
-use rayon::prelude::*;
 use proxmo::rng::Rng;
 use proxmo::rollout::sample_tasks;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use rayon::prelude::*;
 use std::sync::{Mutex, MutexGuard};
 
 const NAMES: &[&str] = &["alfworld", "webshop"];

@@ -78,7 +78,8 @@ pub fn checked(kind: &str, given: &[(String, Value)]) -> PyResult<Params> {
 /// The estimator of an `advantage.*` kind with checked parameters.
 pub fn estimator(kind: &str, given: &[(String, Value)]) -> PyResult<Estimator> {
     let params = checked(kind, given)?;
-    proxmo::kinds::advantage::estimator(kind, &params).map_err(|e| invalid(format!("{kind}: {e:#}")))
+    proxmo::kinds::advantage::estimator(kind, &params)
+        .map_err(|e| invalid(format!("{kind}: {e:#}")))
 }
 
 pub fn int(name: &str, x: i64) -> (String, Value) {

@@ -10,8 +10,9 @@
 
 use crate::advantages::compute_rows;
 use crate::columns;
+use crate::errors::invalid;
 use crate::params::{self, Given};
-use proxmo::advantage::estimator::StepRule;
+use proxmo::advantage::estimator::{Estimator, StepRule};
 use proxmo::advantage::tfidf::contested_cut;
 use proxmo::batch::RowInput;
 use pyo3::prelude::*;
@@ -51,16 +52,28 @@ pub fn trainer_advantages(
     let score = columns::floats("token_level_rewards", score, n)?;
     let step_return = columns::floats("step_rewards", step_return, n)?;
     let obs = columns::texts("anchor_obs", obs, n)?;
+    // Each pass computes only the level it is read for: the step level of the scores (a
+    // TF-IDF fit and a kernel under soft grouping) would be thrown away.
+    let episode_only = Estimator {
+        step: StepRule::None,
+        ..est.clone()
+    };
     py.detach(|| {
-        let episode = compute_rows(one_step_rows(&group, &obs, &score), &est)?;
+        let episode = compute_rows(one_step_rows(&group, &obs, &score), &episode_only)?;
         let step = compute_rows(one_step_rows(&group, &obs, &step_return), &est)?;
         // The combination of the two levels, as `advantage::compute` forms it.
-        let total = episode
+        let total: Vec<f64> = episode
             .episode_advantage
             .iter()
             .zip(&step.step_advantage)
             .map(|(e, s)| e + est.omega * s)
             .collect();
+        if let Some(r) = total.iter().position(|a| !a.is_finite()) {
+            return Err(invalid(format!(
+                "row {r}: the advantage overflowed to {}: scores and returns are too large to combine; rescale them",
+                total[r]
+            )));
+        }
         Ok((episode.episode_advantage, step.step_advantage, total))
     })
 }

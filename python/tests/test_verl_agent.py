@@ -309,3 +309,14 @@ def test_the_episode_level_runs_from_stock_verls_registry_call(torch):
     assert torch.equal(adv, ret)
     with pytest.raises(ValueError, match="index"):
         drop_in.compute_proxmo_episode_advantage(token_rewards, mask, config)
+
+
+@pytest.mark.parametrize("mode", ["mean_norm", "soft_grouping"])
+def test_an_advantage_that_overflows_is_refused_not_returned_as_inf(torch, mode):
+    """Rewards inside the range the group statistics allow can still overflow once the step
+    level is weighted (omega = 1e300): the call raises instead of handing back inf."""
+    args = trainer_batch(torch, ["aa bb", "aa bb"], ["u", "u"], ["0", "1"],
+                         [1e150, -1e150], [1e150, -1e150])
+    with pytest.raises(ValueError, match="overflowed"):
+        drop_in.compute_proxmo_outcome_advantage(
+            *args, mode=mode, enable_psc=False, step_advantage_w=1e300)

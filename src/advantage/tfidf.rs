@@ -38,31 +38,72 @@ fn token_pattern() -> &'static Regex {
 
 /// scikit-learn's default analyzer: lowercase, then every run of two or more word characters.
 pub fn tokenize(text: &str) -> Vec<String> {
-    let lower = text.to_lowercase();
-    token_pattern()
-        .find_iter(&lower)
-        .map(|m| m.as_str().to_string())
-        .collect()
+    let mut tokens = Vec::new();
+    for_each_token(text, |t| tokens.push(t.to_string()));
+    tokens
 }
 
-/// The corpus once tokenized: each distinct document's term counts, and which distinct
-/// document every document is (anchor observations repeat a lot).
+/// Calls `f` with every token of `text`, borrowed from its lowercased copy.
+fn for_each_token(text: &str, mut f: impl FnMut(&str)) {
+    // ASCII text (most observations) lowercases the same either way, without the
+    // per-character Unicode tables.
+    let lower = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_lowercase()
+    };
+    for m in token_pattern().find_iter(&lower) {
+        f(m.as_str());
+    }
+}
+
+/// The corpus once tokenized: every distinct term once, each distinct document's term
+/// counts by term id, and which distinct document every document is (anchor observations
+/// repeat a lot). Terms are interned so a token costs a hash lookup, not an allocation.
 struct Corpus {
     doc_kind: Vec<usize>,
-    kind_counts: Vec<HashMap<String, u32>>,
+    terms: Vec<String>,
+    kind_counts: Vec<Vec<(u32, u32)>>,
     multiplicity: Vec<u64>,
+}
+
+/// One term's corpus statistics.
+struct TermStat<'a> {
+    id: u32,
+    term: &'a str,
+    frequency: u64,
+    documents: u64,
 }
 
 impl Corpus {
     fn new(docs: &[&str]) -> Self {
         let mut distinct: HashMap<&str, usize> = HashMap::new();
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut terms: Vec<String> = Vec::new();
         let mut doc_kind: Vec<usize> = Vec::with_capacity(docs.len());
-        let mut kind_counts: Vec<HashMap<String, u32>> = Vec::new();
+        let mut kind_counts: Vec<Vec<(u32, u32)>> = Vec::new();
         for &doc in docs {
             let kind = *distinct.entry(doc).or_insert_with(|| {
-                let mut counts: HashMap<String, u32> = HashMap::new();
-                for token in tokenize(doc) {
-                    *counts.entry(token).or_insert(0) += 1;
+                let mut tokens: Vec<u32> = Vec::new();
+                for_each_token(doc, |token| {
+                    let id = match ids.get(token) {
+                        Some(&id) => id,
+                        None => {
+                            let id = terms.len() as u32;
+                            terms.push(token.to_string());
+                            ids.insert(token.to_string(), id);
+                            id
+                        }
+                    };
+                    tokens.push(id);
+                });
+                tokens.sort_unstable();
+                let mut counts: Vec<(u32, u32)> = Vec::new();
+                for id in tokens {
+                    match counts.last_mut() {
+                        Some(last) if last.0 == id => last.1 += 1,
+                        _ => counts.push((id, 1)),
+                    }
                 }
                 kind_counts.push(counts);
                 kind_counts.len() - 1
@@ -75,25 +116,35 @@ impl Corpus {
         }
         Corpus {
             doc_kind,
+            terms,
             kind_counts,
             multiplicity,
         }
     }
 
     /// Every term with its corpus frequency and document frequency, alphabetical.
-    fn term_stats(&self) -> Vec<(&str, u64, u64)> {
-        let mut stats: HashMap<&str, (u64, u64)> = HashMap::new();
+    fn term_stats(&self) -> Vec<TermStat<'_>> {
+        let mut frequency = vec![0u64; self.terms.len()];
+        let mut documents = vec![0u64; self.terms.len()];
         for (counts, &m) in self.kind_counts.iter().zip(&self.multiplicity) {
-            for (term, &c) in counts {
-                let e = stats.entry(term.as_str()).or_insert((0, 0));
-                e.0 += c as u64 * m;
-                e.1 += m;
+            for &(id, c) in counts {
+                frequency[id as usize] += c as u64 * m;
+                documents[id as usize] += m;
             }
         }
-        let mut terms: Vec<(&str, u64, u64)> =
-            stats.into_iter().map(|(t, (tf, df))| (t, tf, df)).collect();
-        terms.sort_by(|a, b| a.0.cmp(b.0));
-        terms
+        let mut stats: Vec<TermStat<'_>> = self
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, term)| TermStat {
+                id: i as u32,
+                term,
+                frequency: frequency[i],
+                documents: documents[i],
+            })
+            .collect();
+        stats.sort_by(|a, b| a.term.cmp(b.term));
+        stats
     }
 }
 
@@ -107,12 +158,17 @@ pub fn contested_cut(docs: &[&str], max_features: usize) -> Option<(Vec<String>,
     if stats.len() <= max_features || max_features == 0 {
         return None;
     }
-    let mut freqs: Vec<u64> = stats.iter().map(|s| s.1).collect();
+    let mut freqs: Vec<u64> = stats.iter().map(|s| s.frequency).collect();
     freqs.sort_unstable_by(|a, b| b.cmp(a));
     if freqs[max_features - 1] != freqs[max_features] {
         return None;
     }
-    Some(stats.iter().map(|s| (s.0.to_string(), s.1)).unzip())
+    Some(
+        stats
+            .iter()
+            .map(|s| (s.term.to_string(), s.frequency))
+            .unzip(),
+    )
 }
 
 /// Fits the vocabulary on `docs` (the `max_features` most frequent terms) and returns it
@@ -129,34 +185,35 @@ pub fn fit_transform_with(docs: &[&str], cut: TermCut<'_>) -> (Vocabulary, Spars
     match cut {
         TermCut::MostFrequent(max_features) => {
             // Most frequent first; the stable sort keeps alphabetical order within a tie.
-            ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
+            ranked.sort_by_key(|r| std::cmp::Reverse(r.frequency));
             ranked.truncate(max_features);
-            ranked.sort_by(|a, b| a.0.cmp(b.0));
+            ranked.sort_by(|a, b| a.term.cmp(b.term));
         }
         TermCut::Given(terms) => {
             let wanted: std::collections::HashSet<&str> =
                 terms.iter().map(|t| t.as_str()).collect();
-            ranked.retain(|r| wanted.contains(r.0));
+            ranked.retain(|r| wanted.contains(r.term));
         }
     }
     let Corpus {
         doc_kind,
+        terms,
         kind_counts,
         ..
     } = &corpus;
     let n = docs.len() as f64;
     let vocab = Vocabulary {
-        terms: ranked.iter().map(|r| r.0.to_string()).collect(),
+        terms: ranked.iter().map(|r| r.term.to_string()).collect(),
         idf: ranked
             .iter()
-            .map(|r| ((1.0 + n) / (1.0 + r.2 as f64)).ln() + 1.0)
+            .map(|r| ((1.0 + n) / (1.0 + r.documents as f64)).ln() + 1.0)
             .collect(),
     };
-    let column: HashMap<&str, u32> = ranked
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.0, i as u32))
-        .collect();
+    // Each interned term's column in the vocabulary, if kept.
+    let mut column: Vec<Option<u32>> = vec![None; terms.len()];
+    for (j, r) in ranked.iter().enumerate() {
+        column[r.id as usize] = Some(j as u32);
+    }
 
     // One normalised vector per distinct document, then expanded to every document.
     let kind_vectors: Vec<Vec<(u32, f64)>> = kind_counts
@@ -164,10 +221,8 @@ pub fn fit_transform_with(docs: &[&str], cut: TermCut<'_>) -> (Vocabulary, Spars
         .map(|counts| {
             let mut entries: Vec<(u32, f64)> = counts
                 .iter()
-                .filter_map(|(t, &c)| {
-                    column
-                        .get(t.as_str())
-                        .map(|&j| (j, c as f64 * vocab.idf[j as usize]))
+                .filter_map(|&(id, c)| {
+                    column[id as usize].map(|j| (j, c as f64 * vocab.idf[j as usize]))
                 })
                 .collect();
             entries.sort_by_key(|e| e.0);
