@@ -206,6 +206,53 @@ fn a_second_run_on_the_same_checkpoint_is_refused_while_the_first_runs() {
 }
 
 #[test]
+fn a_second_run_on_the_same_metrics_file_is_refused_without_a_checkpoint() {
+    let dir = setup("unlocked-outputs");
+    let pipe = std::fs::read_to_string(dir.join("run.pipe")).unwrap();
+    std::fs::write(
+        dir.join("run.pipe"),
+        pipe.replace("    checkpoint = \"ckpt\"\n", ""),
+    )
+    .unwrap();
+    let mut first = command(
+        &dir,
+        &["--set", "iterations=100000", "--set", "eval_every=0"],
+    )
+    .spawn()
+    .unwrap();
+    let metrics = dir.join("metrics.jsonl");
+    while std::fs::metadata(&metrics).map_or(true, |m| m.len() == 0) {
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended early"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = run(
+        &dir,
+        &["--set", "iterations=100000", "--set", "eval_every=0"],
+    );
+    let _ = first.kill();
+    let _ = first.wait();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("being written by another proxmo run"),
+        "{text}"
+    );
+    // The first run's lines are intact: neither emptied nor interleaved by the second.
+    let iterations: Vec<u64> = metrics_without_timings(&dir)
+        .iter()
+        .map(|line| line["iteration"].as_u64().unwrap())
+        .collect();
+    assert!(!iterations.is_empty());
+    assert!(
+        iterations.windows(2).all(|w| w[1] == w[0] + 1),
+        "{iterations:?}"
+    );
+}
+
+#[test]
 fn a_finished_run_with_a_rows_sink_extends_to_the_uninterrupted_runs_rows() {
     let whole = setup("extend-whole");
     let out = run(&whole, &["--set", "iterations=5", "--set", "eval_every=0"]);

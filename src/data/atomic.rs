@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -201,7 +202,9 @@ impl Write for AtomicFile {
 }
 
 /// Opens `path` for appending (created when missing), refusing an existing path that is not
-/// a regular file, and never following a symlink or blocking on a FIFO.
+/// a regular file, and never following a symlink or blocking on a FIFO. The file is held
+/// under an exclusive `flock` while open: a second process appending to it (two runs with
+/// the same output and no checkpoint to lock) is refused before it empties or writes it.
 pub fn open_append(path: &Path) -> Result<File> {
     ensure_writable_target(path)?;
     let file = OpenOptions::new()
@@ -222,6 +225,13 @@ pub fn open_append(path: &Path) -> Result<File> {
     if let Some(kind) = special_kind(&meta) {
         return Err(refused(format!(
             "{} is {kind}: proxmo appends only to regular files",
+            path.display()
+        )));
+    }
+    // SAFETY: flock(2) on a descriptor this function owns.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return Err(refused(format!(
+            "{} is being written by another proxmo run: wait for it to end or give this run another output path",
             path.display()
         )));
     }
@@ -320,6 +330,20 @@ mod tests {
         write_string(&out, "x").unwrap();
         assert!(!stale.exists());
         assert!(live.exists(), "a live process's temporary file is kept");
+    }
+
+    #[test]
+    fn open_append_refuses_a_second_writer_until_the_first_closes() {
+        let file = scratch("second_writer").join("metrics.jsonl");
+        let first = open_append(&file).unwrap();
+        let err = open_append(&file).unwrap_err();
+        assert!(err.downcast_ref::<super::super::InvalidInput>().is_some());
+        assert!(
+            format!("{err:#}").contains("being written by another proxmo run"),
+            "{err:#}"
+        );
+        drop(first);
+        open_append(&file).unwrap();
     }
 
     #[test]
