@@ -166,33 +166,35 @@ fn resuming_with_fewer_iterations_than_are_done_is_refused() {
     );
 }
 
-#[test]
-fn a_second_run_on_the_same_checkpoint_is_refused_while_the_first_runs() {
-    let dir = setup("locked");
-    let mut first = command(
-        &dir,
-        &["--set", "iterations=100000", "--set", "eval_every=0"],
-    )
-    .spawn()
-    .unwrap();
-    let lock = dir.join("ckpt/lock");
-    while std::fs::read_to_string(&lock).map_or(true, |pid| pid.is_empty()) {
+/// Starts a long run in `dir`, waits until `started` says it holds its outputs, runs a second
+/// identical one, then kills the first. Returns the second's output and the first's pid.
+fn second_run_beside_a_first(dir: &Path, started: impl Fn() -> bool) -> (Output, u32) {
+    let long = ["--set", "iterations=100000", "--set", "eval_every=0"];
+    let mut first = command(dir, &long).spawn().unwrap();
+    while !started() {
         assert!(
             first.try_wait().unwrap().is_none(),
             "the first run ended early"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let out = run(
-        &dir,
-        &["--set", "iterations=100000", "--set", "eval_every=0"],
-    );
+    let out = run(dir, &long);
     let _ = first.kill();
     let _ = first.wait();
+    (out, first.id())
+}
+
+#[test]
+fn a_second_run_on_the_same_checkpoint_is_refused_while_the_first_runs() {
+    let dir = setup("locked");
+    let lock = dir.join("ckpt/lock");
+    let (out, first) = second_run_beside_a_first(&dir, || {
+        std::fs::read_to_string(&lock).is_ok_and(|pid| !pid.is_empty())
+    });
     let text = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
-        text.contains("another proxmo run") && text.contains(&format!("process {}", first.id())),
+        text.contains("another proxmo run") && text.contains(&format!("process {first}")),
         "{text}"
     );
     // Once the first is gone (killed), the checkpoint is free again: the lock died with it
@@ -214,26 +216,10 @@ fn a_second_run_on_the_same_metrics_file_is_refused_without_a_checkpoint() {
         pipe.replace("    checkpoint = \"ckpt\"\n", ""),
     )
     .unwrap();
-    let mut first = command(
-        &dir,
-        &["--set", "iterations=100000", "--set", "eval_every=0"],
-    )
-    .spawn()
-    .unwrap();
     let metrics = dir.join("metrics.jsonl");
-    while std::fs::metadata(&metrics).map_or(true, |m| m.len() == 0) {
-        assert!(
-            first.try_wait().unwrap().is_none(),
-            "the first run ended early"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = run(
-        &dir,
-        &["--set", "iterations=100000", "--set", "eval_every=0"],
-    );
-    let _ = first.kill();
-    let _ = first.wait();
+    let (out, _) = second_run_beside_a_first(&dir, || {
+        std::fs::metadata(&metrics).is_ok_and(|m| m.len() > 0)
+    });
     let text = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
