@@ -230,6 +230,12 @@ pub fn open_append(path: &Path) -> Result<File> {
     }
     // SAFETY: flock(2) on a descriptor this function owns.
     if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let error = std::io::Error::last_os_error();
+        // Only "already locked" means another writer; any other failure is reported as it is.
+        if error.raw_os_error() != Some(libc::EWOULDBLOCK) {
+            return Err(anyhow::Error::new(error)
+                .context(format!("cannot lock {} for writing", path.display())));
+        }
         return Err(refused(format!(
             "{} is being written by another proxmo run: wait for it to end or give this run another output path",
             path.display()
