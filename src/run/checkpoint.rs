@@ -8,6 +8,7 @@
 //! settings, so a resume with different parameters is refused with what changed.
 
 use crate::data::atomic::write_string;
+use crate::data::input::read_capped;
 use crate::error::invalid;
 use crate::stage::ResolvedPipeline;
 use anyhow::{Context, Result};
@@ -17,7 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const FORMAT: &str = "proxmo run state v1";
-const STATE_FILE: &str = "state.json";
+pub const STATE_FILE: &str = "state.json";
 
 /// Settings a resumed run may change: running longer is how a finished run is extended.
 const FREE_SETTINGS: &[&str] = &["iterations", "checkpoint"];
@@ -75,6 +76,8 @@ pub struct Checkpoint {
 }
 
 const LOCK_FILE: &str = "lock";
+/// The cap on the run state file (JSON: settings, counters, a sink's offsets).
+const MAX_STATE_BYTES: u64 = 256 << 20;
 
 impl Checkpoint {
     pub fn new(dir: &Path) -> Result<Checkpoint> {
@@ -93,13 +96,26 @@ impl Checkpoint {
     /// The saved state, if there is one.
     pub fn load(&self) -> Result<Option<RunState>> {
         let path = self.dir.join(STATE_FILE);
-        if !path.exists() {
+        if std::fs::symlink_metadata(&path).is_err() {
             return Ok(None);
         }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let state: RunState = serde_json::from_str(&text)
+        // Capped and regular files only: a FIFO or a link to /dev/zero in its place must not
+        // stall the resume.
+        let bytes = read_capped(&path, MAX_STATE_BYTES, "the checkpoint state")?;
+        let state: RunState = serde_json::from_slice(&bytes)
             .map_err(|e| invalid(format!("{} is not a run state: {e}", path.display())))?;
+        // A name this module writes (`state-N`, inside the checkpoint), never a path that
+        // would send the digest and the worker elsewhere.
+        let named = &state.policy_state;
+        let ours = named
+            .strip_prefix("state-")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if !named.is_empty() && !ours {
+            return Err(invalid(format!(
+                "{} names the policy state {named:?}, not one a checkpoint writes (state-N): it is corrupt; run without --resume to start over",
+                path.display()
+            )));
+        }
         if state.format != FORMAT {
             return Err(invalid(format!(
                 "{} was written by another version ({:?}, expected {FORMAT:?})",
@@ -108,6 +124,16 @@ impl Checkpoint {
             )));
         }
         Ok(Some(state))
+    }
+
+    /// Whether a batch's policy state was ever saved here (`state-N`): then a missing run
+    /// state means a damaged checkpoint, not a run killed before its first batch ended.
+    pub fn holds_policy_states(&self) -> bool {
+        std::fs::read_dir(&self.dir).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("state-"))
+        })
     }
 
     /// A fresh directory for the policy state after `completed` batches.
@@ -192,9 +218,18 @@ pub fn digest_dir(dir: &Path) -> Result<String> {
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
             let path = entry.path();
-            match entry.file_type()?.is_dir() {
-                true => files(&path, out)?,
-                false => out.push(path),
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                files(&path, out)?;
+            } else if kind.is_file() {
+                out.push(path);
+            } else {
+                // What a save writes is regular files; anything else (a FIFO, a link to a
+                // device) would stall or never end the reading below.
+                return Err(invalid(format!(
+                    "the policy state holds {}, which is not a regular file: the checkpoint is corrupt; run without --resume to start over",
+                    path.display()
+                )));
             }
         }
         Ok(())
@@ -202,17 +237,24 @@ pub fn digest_dir(dir: &Path) -> Result<String> {
     let mut hash = crate::digest::Fnv64::default();
     let mut paths = Vec::new();
     files(dir, &mut paths)?;
+    let mut buffer = vec![0u8; 1 << 20];
     for path in paths {
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let name = path
             .strip_prefix(dir)
             .unwrap_or(&path)
             .to_string_lossy()
             .into_owned();
         hash.eat(name.as_bytes());
-        hash.eat(&(bytes.len() as u64).to_le_bytes());
-        hash.eat(&bytes);
+        // Streamed: weights can be gigabytes.
+        let cannot = |e: std::io::Error| anyhow::anyhow!("cannot read {}: {e}", path.display());
+        let mut file = std::fs::File::open(&path).map_err(cannot)?;
+        hash.eat(&file.metadata().map_err(cannot)?.len().to_le_bytes());
+        loop {
+            match std::io::Read::read(&mut file, &mut buffer).map_err(cannot)? {
+                0 => break,
+                n => hash.eat(&buffer[..n]),
+            }
+        }
     }
     Ok(format!("fnv1a64:{:016x}", hash.finish()))
 }
@@ -237,6 +279,16 @@ fn lock(dir: &Path) -> Result<std::fs::File> {
     use std::io::{Read, Seek, Write};
     use std::os::fd::AsRawFd;
     let path = dir.join(LOCK_FILE);
+    // Not a regular file (a directory, a FIFO, a link to a device): not ours to open.
+    if let Ok(meta) = std::fs::symlink_metadata(&path) {
+        if !meta.file_type().is_file() {
+            return Err(invalid(format!(
+                "the checkpoint {}: its lock file {} is not a regular file; remove it",
+                dir.display(),
+                path.display()
+            )));
+        }
+    }
     let mut file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -257,9 +309,10 @@ fn lock(dir: &Path) -> Result<std::fs::File> {
             dir.display()
         )));
     }
-    file.set_len(0)?;
-    file.rewind()?;
-    write!(file, "{}", std::process::id())?;
+    file.set_len(0)
+        .and_then(|_| file.rewind())
+        .and_then(|_| write!(file, "{}", std::process::id()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(file)
 }
 

@@ -291,6 +291,13 @@ impl<'p> Trainer<'p> {
                     state.check_same_run(plan.pipeline)?;
                     Some(state)
                 }
+                None if cp.holds_policy_states() => {
+                    return Err(invalid(format!(
+                        "the checkpoint {} holds saved batches (state-N) but no run state ({}): it was lost or damaged; nothing was changed. Run without --resume to start over (that replaces the outputs)",
+                        cp.dir().display(),
+                        super::checkpoint::STATE_FILE
+                    )));
+                }
                 None => {
                     // Killed before its first batch ended: there is nothing to continue.
                     progress.say(&format!(
@@ -407,6 +414,11 @@ impl<'p> Trainer<'p> {
             true => Rng::new(state.rng),
             false => Rng::new(settings.seed),
         };
+        if let (Some(cp), false) = (&self.checkpoint, resuming) {
+            // A run state from the start, so a checkpoint holding batches (state-N) without
+            // one is known to be damaged, never taken for a run killed before its first batch.
+            cp.save(&state)?;
+        }
         let mut rows_written = 0;
         let mut last = BatchDiagnostics::default();
         if settings.eval_before && !resuming {

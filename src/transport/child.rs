@@ -88,8 +88,9 @@ impl ChildProcess {
         role: &'static str,
         max_line_bytes: usize,
     ) -> Result<ChildProcess> {
+        let shown = shown_command(command);
         let words =
-            split_command(command).map_err(|e| anyhow!("the {role} command {command:?}: {e}"))?;
+            split_command(command).map_err(|e| anyhow!("the {role} command {shown}: {e}"))?;
         let mut builder = Command::new(&words[0]);
         builder
             .args(&words[1..])
@@ -99,13 +100,13 @@ impl ChildProcess {
         tie_to_proxmo(&mut builder);
         let mut child = builder
             .spawn()
-            .map_err(|e| anyhow!("could not start the {role} `{command}`: {e}"))?;
+            .map_err(|e| anyhow!("could not start the {role} {shown}: {e}"))?;
         let (Some(stdin), Some(stdout), Some(stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
         else {
             let _ = child.kill();
             let _ = child.wait();
-            bail!("could not start the {role} `{command}`: its pipes were not created");
+            bail!("could not start the {role} {shown}: its pipes were not created");
         };
 
         let (to_writer, writer_input) = mpsc::sync_channel::<Vec<u8>>(1);
@@ -121,7 +122,7 @@ impl ChildProcess {
         if let Err(e) = started {
             let _ = child.kill();
             let _ = child.wait();
-            bail!("could not start the threads serving the {role} `{command}`: {e}");
+            bail!("could not start the threads serving the {role} {shown}: {e}");
         }
         Ok(ChildProcess {
             role,
@@ -311,9 +312,9 @@ impl ChildProcess {
     ) -> anyhow::Error {
         let ended = self.end(grace);
         let message = format!(
-            "{site}: the {role} failed: {what} ({ended}; {role} command `{command}`){stderr}",
+            "{site}: the {role} failed: {what} ({ended}; {role} command {command}){stderr}",
             role = self.role,
-            command = self.command,
+            command = shown_command(&self.command),
             stderr = self.stderr_report()
         );
         self.failure = Some(message.clone());
@@ -377,6 +378,15 @@ impl Drop for ChildProcess {
 }
 
 /// A line as an error quotes it: the first characters, escaped, and the length.
+/// A command line for a message, in backquotes, cut short when it is long (a `--set` can
+/// make it megabytes).
+fn shown_command(command: &str) -> String {
+    match command.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("`{}`... ({} bytes)", &command[..cut], command.len()),
+        None => format!("`{command}`"),
+    }
+}
+
 pub(super) fn excerpt(line: &str) -> String {
     if line.chars().count() > EXCERPT_CHARS {
         format!(

@@ -131,6 +131,19 @@ fn check_model_dir(model: &str, max_prompt_tokens: i64) -> Result<(), Problem> {
         .encode_user("", usize::MAX)
         .map(|e| e.ids.len())
         .map_err(|e| Problem::at("model", format!("{model:?}: {e:#}")))?;
+    // A template that drops the user's message (an empty one, say) would send the model
+    // the same prompt, or none, at every step.
+    let with_message = encoder
+        .encode_user("go to the kitchen", usize::MAX)
+        .map(|e| e.ids.len())
+        .map_err(|e| Problem::at("model", format!("{model:?}: {e:#}")))?;
+    if with_message <= overhead {
+        return Err(Problem::at(
+            "model",
+            format!("{model:?}: its chat template leaves the user's message out of the prompt (a message adds no token)"),
+        )
+        .help("the template must render `messages` (what tokenizer.apply_chat_template renders)"));
+    }
     if max_prompt_tokens as usize <= overhead {
         return Err(Problem::at(
             "max_prompt_tokens",

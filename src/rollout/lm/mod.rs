@@ -111,7 +111,7 @@ impl LmPolicy {
             .encode_user(&prompt, self.sampling.max_prompt_tokens)?;
         let response = self.format.demonstration(action);
         let mut ids = self.encoder.tokenizer.encode(&response)?;
-        ids.extend(self.eos()?);
+        ids.push(self.eos()?);
         let mut taken = action.to_string();
         if self.teacher_noise > 0.0 && request.rng.chance(self.teacher_noise) {
             if let Some(detour) = detour(&request.view, request.rng) {
@@ -142,15 +142,8 @@ impl LmPolicy {
     }
 
     /// The id that ends a response, as the worker reported it.
-    fn eos(&self) -> Result<Option<u32>> {
-        let worker = self.worker()?;
-        Ok(worker
-            .facts
-            .get("eos_ids")
-            .and_then(|v| v.as_array())
-            .and_then(|ids| ids.first())
-            .and_then(|id| id.as_u64())
-            .and_then(|id| u32::try_from(id).ok()))
+    fn eos(&self) -> Result<u32> {
+        Ok(self.worker()?.eos)
     }
 
     fn worker(&self) -> Result<std::sync::MutexGuard<'_, Worker>> {

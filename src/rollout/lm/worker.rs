@@ -36,6 +36,10 @@ pub struct Worker {
     timeout: Duration,
     /// The facts `hello` answered (model type, parameters, device, ...).
     pub facts: Map<String, Json>,
+    /// The model's vocabulary size and the first id that ends a response, from `hello`:
+    /// every id the worker answers must be below `vocab`.
+    vocab: u32,
+    pub eos: u32,
     /// Time spent waiting for the worker's answers, by request.
     waited: WorkerTime,
 }
@@ -54,6 +58,7 @@ impl Worker {
                 "policy.lm: the model worker speaks protocol {other:?}, proxmo speaks {PROTOCOL_VERSION}"
             ),
         }
+        let (vocab, eos) = model_facts(&facts)?;
         let waited = WorkerTime {
             other: process.waited(),
             ..WorkerTime::default()
@@ -62,6 +67,8 @@ impl Worker {
             process,
             timeout,
             facts,
+            vocab,
+            eos,
             waited,
         })
     }
@@ -98,10 +105,10 @@ impl Worker {
         let responses = answer
             .get("responses")
             .and_then(Json::as_array)
-            .context("policy.lm: `generate` answered without a `responses` list")?;
+            .context("policy.lm: the model worker's `generate` answer has no `responses` list")?;
         if responses.len() != prompts.len() {
             bail!(
-                "policy.lm: {} prompts but {} responses",
+                "policy.lm: the model worker answered {} prompts with {} responses",
                 prompts.len(),
                 responses.len()
             );
@@ -109,7 +116,11 @@ impl Worker {
         responses
             .iter()
             .enumerate()
-            .map(|(i, r)| sampled(r).with_context(|| format!("policy.lm: `generate` response {i}")))
+            .map(|(i, r)| {
+                sampled(r, how.max_new_tokens, self.vocab).with_context(|| {
+                    format!("policy.lm: the model worker's `generate` response {i}")
+                })
+            })
             .collect()
     }
 
@@ -136,18 +147,24 @@ impl Worker {
         let metrics = answer
             .get("metrics")
             .and_then(Json::as_object)
-            .context("policy.lm: `train` answered without `metrics`")?;
+            .context("policy.lm: the model worker's `train` answer has no `metrics`")?;
         // Numbers (a diverged loss arrives as null: NaN) and booleans (`stepped`) as 0/1.
-        Ok(metrics
+        metrics
             .iter()
             .map(|(k, v)| {
                 let x = match v {
                     Json::Bool(b) => f64::from(u8::from(*b)),
-                    v => v.as_f64().unwrap_or(f64::NAN),
+                    Json::Null => f64::NAN,
+                    v => v.as_f64().with_context(|| {
+                        format!(
+                            "policy.lm: the model worker's `train` answer has metric `{k}` = {}, not a number",
+                            shown(v)
+                        )
+                    })?,
                 };
-                (k.clone(), x)
+                Ok((k.clone(), x))
             })
-            .collect())
+            .collect()
     }
 
     /// Writes the model directory (and the optimiser state) to `dir`.
@@ -185,7 +202,33 @@ fn train_row(row: &TrainRow, loss: TokenLoss) -> Json {
     }
 }
 
-fn sampled(r: &Json) -> Result<Sampled> {
+/// The vocabulary size and first EOS id `hello` reported: without them proxmo could neither
+/// check the ids the worker samples nor end a demonstration.
+fn model_facts(facts: &Map<String, Json>) -> Result<(u32, u32)> {
+    let vocab = facts
+        .get("vocab_size")
+        .and_then(Json::as_u64)
+        .and_then(|v| u32::try_from(v).ok())
+        .filter(|&v| v > 0)
+        .context("policy.lm: the model worker's `hello` gave no positive `vocab_size`")?;
+    let eos = facts
+        .get("eos_ids")
+        .and_then(Json::as_array)
+        .and_then(|ids| ids.first())
+        .and_then(Json::as_u64)
+        .and_then(|id| u32::try_from(id).ok())
+        .context(
+            "policy.lm: the model worker's `hello` gave no `eos_ids` (the ids that end a response)",
+        )?;
+    if eos >= vocab {
+        bail!("policy.lm: the model worker's EOS id {eos} is outside its vocabulary of {vocab}");
+    }
+    Ok((vocab, eos))
+}
+
+/// One response as the protocol promises it: 1 to `max_new_tokens` ids of the vocabulary,
+/// each with a log-probability (<= 0: a probability's log).
+fn sampled(r: &Json, max_new_tokens: usize, vocab: u32) -> Result<Sampled> {
     let ids = r
         .get("ids")
         .and_then(Json::as_array)
@@ -194,7 +237,13 @@ fn sampled(r: &Json) -> Result<Sampled> {
         .map(|x| {
             x.as_u64()
                 .and_then(|x| u32::try_from(x).ok())
-                .context("an id is not a token id")
+                .filter(|&x| x < vocab)
+                .with_context(|| {
+                    format!(
+                        "{} is not a token id of the model's vocabulary [0, {vocab})",
+                        shown(x)
+                    )
+                })
         })
         .collect::<Result<Vec<u32>>>()?;
     let logprobs = r
@@ -202,10 +251,29 @@ fn sampled(r: &Json) -> Result<Sampled> {
         .and_then(Json::as_array)
         .context("no `logprobs` list")?
         .iter()
-        .map(|x| x.as_f64().context("a log-prob is not a number"))
+        .map(|x| {
+            x.as_f64()
+                .filter(|p| *p <= 0.0)
+                .with_context(|| format!("the log-prob {} is not a number <= 0", shown(x)))
+        })
         .collect::<Result<Vec<f64>>>()?;
     if ids.len() != logprobs.len() {
         bail!("{} ids but {} log-probs", ids.len(), logprobs.len());
     }
+    if ids.is_empty() || ids.len() > max_new_tokens {
+        bail!(
+            "{} tokens: a response has 1 to max_new_tokens = {max_new_tokens}",
+            ids.len()
+        );
+    }
     Ok(Sampled { ids, logprobs })
+}
+
+/// A JSON value for a message, cut short: a worker's answer can be megabytes.
+fn shown(v: &Json) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
 }
