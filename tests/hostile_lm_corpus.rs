@@ -308,7 +308,17 @@ fn worker_faults(root: &Path, model: &Path) -> usize {
             assert_eq!(out.status.code(), Some(0), "{what}: {err}");
             assert_eq!(lines, ITERATIONS, "{what}");
         } else {
-            assert_eq!(out.status.code(), Some(1), "{what}: exit 1 expected: {err}");
+            // A refused `hello` is the model or settings the user gave (exit 2); anything
+            // else is the worker's fault (exit 1).
+            let code = match fault.starts_with("hello 0 refused") {
+                true => 2,
+                false => 1,
+            };
+            assert_eq!(
+                out.status.code(),
+                Some(code),
+                "{what}: exit {code} expected: {err}"
+            );
             assert!(
                 err.contains("policy.lm") && err.contains("model worker"),
                 "{what}: the error does not name the model worker: {err}"

@@ -153,51 +153,11 @@ fn check_model_dir(model: &str, max_prompt_tokens: i64) -> Result<(), Problem> {
         )
         .help(format!("raise max_prompt_tokens well above {overhead}")));
     }
-    check_weights(dir).map_err(|why| {
+    let config: Json = serde_json::from_slice(&config).unwrap_or_default();
+    super::lm_weights::check(dir, &config).map_err(|why| {
         Problem::at("model", format!("{model:?}: {why}"))
             .help("save the model again (save_pretrained writes model.safetensors)")
     })?;
-    Ok(())
-}
-
-/// `model.safetensors` is whole: its header (8 bytes of length, then JSON naming every
-/// tensor's byte range) parses and the file is exactly as long as the ranges say. Reads the
-/// header only. A sharded model (`model.safetensors.index.json`) is left to the worker.
-fn check_weights(dir: &Path) -> Result<(), String> {
-    use std::io::Read;
-    let path = dir.join("model.safetensors");
-    if !path.is_file() {
-        return match dir.join("model.safetensors.index.json").is_file() {
-            true => Ok(()),
-            false => Err("has no model.safetensors".into()),
-        };
-    }
-    let truncated = || "model.safetensors is truncated or not a safetensors file".to_string();
-    let mut file = std::fs::File::open(&path).map_err(|e| format!("model.safetensors: {e}"))?;
-    let len = file.metadata().map_err(|e| e.to_string())?.len();
-    let mut head = [0u8; 8];
-    file.read_exact(&mut head).map_err(|_| truncated())?;
-    let header_len = u64::from_le_bytes(head);
-    if header_len > 100 << 20 || 8 + header_len > len {
-        return Err(truncated());
-    }
-    let mut header = vec![0u8; header_len as usize];
-    file.read_exact(&mut header).map_err(|_| truncated())?;
-    let header: Json = serde_json::from_slice(&header).map_err(|_| truncated())?;
-    let data_end = header
-        .as_object()
-        .ok_or_else(truncated)?
-        .iter()
-        .filter(|(name, _)| name.as_str() != "__metadata__")
-        .filter_map(|(_, t)| t.get("data_offsets")?.get(1)?.as_u64())
-        .max()
-        .unwrap_or(0);
-    if 8 + header_len + data_end != len {
-        return Err(format!(
-            "model.safetensors holds {len} bytes but its header describes {}: truncated or corrupt",
-            8 + header_len + data_end
-        ));
-    }
     Ok(())
 }
 

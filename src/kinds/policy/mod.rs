@@ -4,6 +4,7 @@ pub mod command;
 pub mod linear;
 pub mod lm;
 pub mod lm_preset;
+pub mod lm_weights;
 pub mod random;
 
 use crate::stage::{ParamDefault, ParamSpec, ParamType};

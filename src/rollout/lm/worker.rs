@@ -1,6 +1,7 @@
 //! The client side of the model worker (`python/proxmo_worker.py`, docs/worker-protocol.md):
 //! token ids go out, sampled ids with their log-probabilities and training metrics come back.
 
+use crate::error::invalid;
 use crate::rollout::policy::{TokenLoss, TrainRow, WorkerTime};
 use crate::transport::ChildProcess;
 use anyhow::{anyhow, bail, Context, Result};
@@ -51,7 +52,14 @@ impl Worker {
         let mut process = ChildProcess::spawn(command, ROLE)?;
         let mut request = settings;
         request.insert("op".into(), json!("hello"));
-        let facts = process.call(&"policy.lm, op `hello`", request, timeout)?;
+        let site = "policy.lm, op `hello`";
+        let facts = match process.call(&site, request, timeout) {
+            Ok(facts) => facts,
+            // Refused, not broken (the worker is still usable): it could not load the model
+            // or take the settings this run gave it, which is bad input.
+            Err(e) if process.check_usable(&site).is_ok() => return Err(invalid(format!("{e:#}"))),
+            Err(e) => return Err(e),
+        };
         match facts.get("protocol").and_then(Json::as_i64) {
             Some(PROTOCOL_VERSION) => {}
             other => bail!(
@@ -275,5 +283,51 @@ fn shown(v: &Json) -> String {
     match text.char_indices().nth(60) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_outside_the_protocol_is_refused() {
+        let ok = json!({"ids": [5, 2], "logprobs": [-0.5, -0.1]});
+        assert_eq!(sampled(&ok, 4, 10).unwrap().ids, vec![5, 2]);
+        for (bad, why) in [
+            (
+                json!({"ids": [12, 2], "logprobs": [-0.5, -0.1]}),
+                "vocabulary",
+            ),
+            (json!({"ids": [], "logprobs": []}), "1 to max_new_tokens"),
+            (
+                json!({"ids": [1, 1, 1, 1, 2], "logprobs": [-1, -1, -1, -1, -1]}),
+                "1 to max_new_tokens",
+            ),
+            (json!({"ids": [5], "logprobs": [0.5]}), "<= 0"),
+            (json!({"ids": [5], "logprobs": [null]}), "<= 0"),
+            (json!({"ids": [5, 2], "logprobs": [-1]}), "log-probs"),
+        ] {
+            let err = format!("{:#}", sampled(&bad, 4, 10).unwrap_err());
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn hello_must_name_a_vocabulary_and_an_eos_inside_it() {
+        let facts = |v: Json| v.as_object().unwrap().clone();
+        assert_eq!(
+            model_facts(&facts(json!({"vocab_size": 10, "eos_ids": [2, 3]}))).unwrap(),
+            (10, 2)
+        );
+        for bad in [
+            json!({"eos_ids": [2]}),
+            json!({"vocab_size": 0, "eos_ids": [0]}),
+            json!({"vocab_size": 10}),
+            json!({"vocab_size": 10, "eos_ids": []}),
+            json!({"vocab_size": 10, "eos_ids": [10]}),
+        ] {
+            assert!(model_facts(&facts(bad.clone())).is_err(), "{bad}");
+        }
     }
 }
