@@ -8,7 +8,9 @@
 #   scripts/compare.sh pipelines/train_alfworld.pipe runs/alfworld 1 8
 #   scripts/compare.sh pipelines/train_webshop.pipe  runs/webshop  1 8
 #
-# Arguments after the seeds go to every run (`--set lm.model=DIR ...`).
+# Arguments after the seeds go to every run (`--set lm.model=DIR ...`). CHECKPOINT=1 gives
+# every run a checkpoint (OUT_DIR/METHOD.SEED.ck) and resumes interrupted ones instead of
+# skipping them (then two of these must not share OUT_DIR).
 #
 # Methods: proxmo no_psc no_psa gigpo grpo (override with METHODS="..."); the binary is
 # $PROXMO, else target/release/proxmo (build it with `cargo build --release`).
@@ -25,10 +27,19 @@ mkdir -p "$out"
 for seed in $(seq "$first" "$last"); do
     for m in $methods; do
         file=$out/$m.$seed.metrics.jsonl
-        [ -s "$file" ] || [ -e "$file.part" ] && continue
-        echo "$(date +%T) $pipe $m seed $seed" >&2
+        [ -s "$file" ] && continue
+        # With CHECKPOINT=1 each run saves its state after every batch and an interrupted
+        # one is continued (`--resume`), so long runs survive a lost session.
+        ck=()
+        if [ "${CHECKPOINT:-0}" = 1 ]; then
+            ck=(--set "checkpoint=$out/$m.$seed.ck")
+            [ -e "$out/$m.$seed.ck/state.json" ] && ck+=(--resume)
+        else
+            [ -e "$file.part" ] && continue
+        fi
+        echo "$(date +%T) $pipe $m seed $seed ${ck[*]}" >&2
         "$bin" run "$pipe" --pipeline "$m" --set seed="$seed" \
-            --set "out_$m.path=$file.part" --quiet "$@"
+            --set "out_$m.path=$file.part" --quiet "$@" "${ck[@]}"
         mv "$file.part" "$file"
     done
 done

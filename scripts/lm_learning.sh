@@ -9,7 +9,8 @@
 #
 # Settings (environment): PIPE (pipelines/alfworld_lm.pipe), MODEL (small: a preset or a
 # model directory), SFT_ITERATIONS (70), SFT_LR (1e-3), PPO_ITERATIONS (20), PPO_LR (1e-4),
-# METHODS ("proxmo grpo gigpo"), PROXMO (the binary).
+# PPO_EVAL_EVERY (10), METHODS ("proxmo grpo gigpo"), PROXMO (the binary), WARM_START (a
+# warm-started model directory to start PPO from, instead of running the warm start).
 # Arguments after the seeds go to every run. An interrupted benchmark resumes: the warm
 # start is kept once written, and finished runs are skipped.
 set -euo pipefail
@@ -25,7 +26,9 @@ sft_iterations=${SFT_ITERATIONS:-70}
 ppo_iterations=${PPO_ITERATIONS:-20}
 mkdir -p "$out"
 # The warm start saves its model after every batch; its metrics file appears when it ends.
-if [ ! -s "$out/sft.metrics.jsonl" ]; then
+# WARM_START=DIR uses a model an earlier `--pipeline sft` saved instead.
+warm=${WARM_START:-$out/sft}
+if [ -z "${WARM_START:-}" ] && [ ! -s "$out/sft.metrics.jsonl" ]; then
     echo "$(date +%T) warm start: $sft_iterations batches of demonstrations" >&2
     "$bin" run "$pipe" --pipeline sft --quiet \
         --set "lm.model=${MODEL:-small}" \
@@ -34,6 +37,9 @@ if [ ! -s "$out/sft.metrics.jsonl" ]; then
         --set "warm_start.save=$out/sft" --set "out_sft.path=$out/sft.metrics.jsonl.part" "$@"
     mv "$out/sft.metrics.jsonl.part" "$out/sft.metrics.jsonl"
 fi
-METHODS=${METHODS:-proxmo grpo gigpo} PROXMO=$bin scripts/compare.sh "$pipe" "$out" "$first" "$last" \
-    --set "lm.model=$out/sft" --set "lm.lr=${PPO_LR:-1e-4}" \
-    --set "iterations=$ppo_iterations" --set "eval_every=$ppo_iterations" "$@"
+# Each PPO run evaluates before its first batch too (the warm start, with the run's own
+# evaluation draws), so every run gives a paired before -> after difference.
+METHODS=${METHODS:-proxmo grpo gigpo} CHECKPOINT=1 PROXMO=$bin scripts/compare.sh "$pipe" "$out" "$first" "$last" \
+    --set "lm.model=$warm" --set "lm.lr=${PPO_LR:-1e-4}" \
+    --set "iterations=$ppo_iterations" --set "eval_every=${PPO_EVAL_EVERY:-10}" \
+    --set eval_before=true "$@"

@@ -24,15 +24,21 @@ def write(line):
 
 
 def read_config(model):
-    """The model's vocabulary size and EOS id; a small made-up pair when the directory's
-    config is unreadable (the corpus corrupts it on purpose: proxmo, not this stand-in, must
-    refuse such a directory)."""
+    """The model's vocabulary size and EOS id, each with a stand-in when the directory's
+    config lacks it or is unreadable (the corpus damages it on purpose: proxmo, not this
+    stand-in, must refuse such a directory)."""
     try:
         with open(os.path.join(model, "config.json")) as f:
             config = json.load(f)
-        return int(config["vocab_size"]), int(config["eos_token_id"])
     except Exception:
-        return 64, 2
+        config = {}
+    if not isinstance(config, dict):
+        config = {}
+    vocab = config.get("vocab_size")
+    vocab = vocab if isinstance(vocab, int) and vocab > 2 else 1 << 20
+    eos = config.get("eos_token_id")
+    eos = eos if isinstance(eos, int) and 0 <= eos < vocab else 2
+    return vocab, eos
 
 
 def good_answer(req, state):
