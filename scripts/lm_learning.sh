@@ -8,7 +8,7 @@
 #   PIPE=pipelines/webshop_lm.pipe scripts/lm_learning.sh runs/webshop_lm 1 3 --set ...
 #
 # Settings (environment): PIPE (pipelines/alfworld_lm.pipe), MODEL (small: a preset or a
-# model directory), SFT_ITERATIONS (70), SFT_LR (1e-3), PPO_ITERATIONS (20), PPO_LR (1e-4),
+# model directory), SFT_ITERATIONS (70), SFT_LR (1e-3), PPO_ITERATIONS (20), PPO_LR (the pipeline's lm.lr),
 # PPO_EVAL_EVERY (10), METHODS ("proxmo grpo gigpo"), PROXMO (the binary), WARM_START (a
 # warm-started model directory to start PPO from, instead of running the warm start).
 # Arguments after the seeds go to every run. An interrupted benchmark resumes: the warm
@@ -40,6 +40,6 @@ fi
 # Each PPO run evaluates before its first batch too (the warm start, with the run's own
 # evaluation draws), so every run gives a paired before -> after difference.
 METHODS=${METHODS:-proxmo grpo gigpo} CHECKPOINT=1 PROXMO=$bin scripts/compare.sh "$pipe" "$out" "$first" "$last" \
-    --set "lm.model=$warm" --set "lm.lr=${PPO_LR:-1e-4}" \
+    --set "lm.model=$warm" ${PPO_LR:+--set "lm.lr=$PPO_LR"} \
     --set "iterations=$ppo_iterations" --set "eval_every=${PPO_EVAL_EVERY:-10}" \
     --set eval_before=true "$@"

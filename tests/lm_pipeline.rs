@@ -599,3 +599,70 @@ fn check_refuses_a_save_directory_that_is_not_a_model() {
         assert_eq!(code, 0, "{text}");
     }
 }
+
+/// The learning benchmark's script end to end, tiny: a warm start, then two methods on two
+/// seeds from it, each evaluated before, during and after PPO, and the paired report; run
+/// again, it finds every run done and only reports.
+#[test]
+fn the_learning_benchmark_script_warm_starts_compares_and_reports() {
+    let Some(model) = model_or_skip() else { return };
+    let dir = scratch("script");
+    let script = |out: &Path| {
+        let mut sets = worker_sets(&model)[1..].to_vec();
+        sets.extend(
+            [
+                "env.max_steps=2",
+                "lm.max_new_tokens=8",
+                "demos.tasks=2",
+                "expert.lr_decay_steps=8",
+            ]
+            .map(String::from),
+        );
+        Command::new("bash")
+            .arg(repo().join("scripts/lm_learning.sh"))
+            .arg(out)
+            .args(["1", "2"])
+            .args(set_args(&sets))
+            .current_dir(repo())
+            .env("PROXMO", env!("CARGO_BIN_EXE_proxmo"))
+            .env("MODEL", &model)
+            .env("SFT_ITERATIONS", "1")
+            .env("PPO_ITERATIONS", "2")
+            .env("PPO_EVAL_EVERY", "1")
+            .env("METHODS", "proxmo grpo")
+            .output()
+            .unwrap()
+    };
+    let out = script(&dir);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(dir.join("sft/model.safetensors").is_file(), "{text}");
+    for method in ["proxmo", "grpo"] {
+        for seed in [1, 2] {
+            let file = dir.join(format!("{method}.{seed}.metrics.jsonl"));
+            let lines = std::fs::read_to_string(&file).unwrap();
+            let evaluated: Vec<u64> = lines
+                .lines()
+                .map(|l| serde_json::from_str::<Map<String, Value>>(l).unwrap())
+                .filter_map(|m| m.get("evaluated_after")?.as_u64())
+                .collect();
+            assert_eq!(evaluated, [0, 1, 2], "{}", file.display());
+        }
+    }
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("| proxmo |") && report.contains("| grpo |"),
+        "{report}"
+    );
+    let again = script(&dir);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        report,
+        "a rerun reports the same runs"
+    );
+}
