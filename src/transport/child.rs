@@ -378,13 +378,18 @@ impl Drop for ChildProcess {
 }
 
 /// A line as an error quotes it: the first characters, escaped, and the length.
-/// A command line for a message, in backquotes, cut short when it is long (a `--set` can
-/// make it megabytes).
-fn shown_command(command: &str) -> String {
-    match command.char_indices().nth(EXCERPT_CHARS) {
-        Some((cut, _)) => format!("`{}`... ({} bytes)", &command[..cut], command.len()),
-        None => format!("`{command}`"),
+/// `text` for a message, cut after `max_chars` characters with its length said: a worker's
+/// answer or a `--set` command can be megabytes.
+pub fn shortened(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}... ({} bytes)", &text[..cut], text.len()),
+        None => text.to_string(),
     }
+}
+
+/// A command line for a message, in backquotes, cut short when it is long.
+fn shown_command(command: &str) -> String {
+    format!("`{}`", shortened(command, EXCERPT_CHARS))
 }
 
 pub(super) fn excerpt(line: &str) -> String {

@@ -17,7 +17,7 @@ mod shell_words;
 mod stderr_tail;
 
 pub use call::error_text;
-pub use child::{ChildProcess, MAX_LINE_BYTES};
+pub use child::{shortened, ChildProcess, MAX_LINE_BYTES};
 pub use deadline::{format_bytes, format_duration, Deadline};
 pub use shell_words::split_command;
 pub use stderr_tail::{STDERR_LINES, STDERR_LINE_BYTES};

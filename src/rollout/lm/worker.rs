@@ -3,7 +3,7 @@
 
 use crate::error::invalid;
 use crate::rollout::policy::{TokenLoss, TrainRow, WorkerTime};
-use crate::transport::ChildProcess;
+use crate::transport::{shortened, ChildProcess};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
@@ -279,11 +279,7 @@ fn sampled(r: &Json, max_new_tokens: usize, vocab: u32) -> Result<Sampled> {
 
 /// A JSON value for a message, cut short: a worker's answer can be megabytes.
 fn shown(v: &Json) -> String {
-    let text = v.to_string();
-    match text.char_indices().nth(60) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text,
-    }
+    shortened(&v.to_string(), 60)
 }
 
 #[cfg(test)]
