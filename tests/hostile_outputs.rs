@@ -344,3 +344,68 @@ fn plots_and_policy_weights_refuse_special_files_too() {
     );
     assert!(temp_files(&dir).is_empty());
 }
+
+fn tensorboard_pipe(dir: &Path, sinks: &str, chain: &str) {
+    std::fs::write(
+        dir.join("tb.pipe"),
+        format!(
+            "stage env = env.alfworld {{ }}\n\
+             stage rollout = rollout.group {{ tasks = 2, policy = policy.linear {{ }} }}\n\
+             stage credit = advantage.grpo {{ }}\n\
+             {sinks}\
+             pipeline p {{ env -> rollout -> credit -> {chain}; iterations = 1 }}\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_tensorboard_directory_must_be_a_directory_of_its_own() {
+    let dir = scratch("tensorboard");
+    std::fs::write(dir.join("logs"), "precious").unwrap();
+    tensorboard_pipe(
+        &dir,
+        "stage tb = sink.tensorboard { dir = \"logs\" }\n",
+        "tb",
+    );
+    let out = proxmo_in(&dir, &["run", "tb.pipe", "-q"], LIMIT);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("tb.pipe:4:") && err.contains("logs exists and is not a directory"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("logs")).unwrap(),
+        "precious"
+    );
+
+    tensorboard_pipe(
+        &dir,
+        "stage a = sink.tensorboard { dir = \"tb\" }\nstage b = sink.tensorboard { dir = \"tb/\" }\n",
+        "a -> b",
+    );
+    let out = proxmo_in(&dir, &["run", "tb.pipe", "-q"], LIMIT);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("which `a` writes too"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // The event file is appended to like a metrics file: a link there is never followed.
+    std::fs::create_dir(dir.join("tb")).unwrap();
+    std::os::unix::fs::symlink("../logs", dir.join("tb/events.out.tfevents.proxmo")).unwrap();
+    tensorboard_pipe(&dir, "stage tb = sink.tensorboard { dir = \"tb\" }\n", "tb");
+    let out = proxmo_in(&dir, &["run", "tb.pipe", "-q"], LIMIT);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("symbolic link"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("logs")).unwrap(),
+        "precious"
+    );
+}

@@ -5,5 +5,6 @@ pub mod file_kind;
 pub mod input;
 pub mod jsonl;
 pub mod temp_registry;
+pub mod tfevents;
 
 pub use crate::error::InvalidInput;

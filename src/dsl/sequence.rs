@@ -208,13 +208,7 @@ fn read_output(
         let listed: Vec<String> = resolved
             .stages
             .iter()
-            .filter_map(|s| {
-                Some(format!(
-                    "`{pipeline}.{}.{}`",
-                    s.name,
-                    s.role.output_param()?
-                ))
-            })
+            .filter_map(|s| Some(format!("`{pipeline}.{}.{}`", s.name, s.output_param()?)))
             .collect();
         match listed.is_empty() {
             true => format!("pipeline `{pipeline}` writes nothing a later step could read"),
@@ -227,7 +221,7 @@ fn read_output(
         ))
         .help(outputs()));
     };
-    if found.role.output_param() != Some(param) {
+    if found.output_param() != Some(param) {
         return Err(at(format!(
             "`{}` is not something `{pipeline}` writes",
             reference.name

@@ -37,6 +37,7 @@ pub fn table() -> &'static [Kind] {
         source::jsonl::KIND,
         sink::jsonl::KIND,
         sink::metrics::KIND,
+        sink::tensorboard::KIND,
         advantage::grpo::KIND,
         advantage::rloo::KIND,
         advantage::gigpo::KIND,
@@ -122,12 +123,12 @@ mod tests {
             let mut params = schema.params_with(&[]).unwrap();
             for p in &schema.params {
                 if p.default == crate::stage::ParamDefault::Required {
-                    // An existing file for paths; policy.lm's model a preset (a directory
-                    // would have to hold a whole model).
-                    let value = if p.name == "model" {
-                        "tiny"
-                    } else {
-                        "Cargo.toml"
+                    // An existing file for paths, a directory for directories; policy.lm's
+                    // model a preset (a directory would have to hold a whole model).
+                    let value = match p.name {
+                        "model" => "tiny",
+                        "dir" => "src",
+                        _ => "Cargo.toml",
                     };
                     params
                         .0

@@ -107,6 +107,9 @@ pub type SinkOffset = u64;
 pub trait Sink: Send {
     /// The file it writes.
     fn path(&self) -> &Path;
+    /// The resolved pipeline of the run, given before `open`, for sinks that record the
+    /// run's configuration (a tracker's run config); most ignore it.
+    fn describe_run(&mut self, _pipeline: &Json) {}
     /// Starts writing. `resume` is the checkpointed offset of an interrupted run, and
     /// `scratch` a directory the sink may keep partial output in across crashes (the run's
     /// checkpoint directory), if the run has one.

@@ -391,7 +391,7 @@ pub fn outputs(pipeline: &ResolvedPipeline) -> Vec<Output<'_>> {
         .stages
         .iter()
         .filter_map(|stage| {
-            let param = stage.role.output_param()?;
+            let param = stage.output_param()?;
             match stage.params.get(param) {
                 Some(Value::Str(path)) if !path.is_empty() => Some(Output {
                     stage: &stage.name,

@@ -134,6 +134,10 @@ pub fn run(plan: &Plan, options: RunOptions, progress: &mut dyn Progress) -> Res
         .iter()
         .map(|s| Ok((s.name.clone(), build_sink(s)?)))
         .collect::<Result<_>>()?;
+    let described = serde_json::to_value(plan.pipeline)?;
+    for (_, sink) in sinks.iter_mut() {
+        sink.describe_run(&described);
+    }
     let mut summary = match &plan.producer {
         Producer::Source(source) => {
             if options.resume {

@@ -41,6 +41,16 @@ impl ResolvedStage {
         }
     }
 
+    /// The parameter naming what this stage writes (`Role::output_params`), if its kind
+    /// has one.
+    pub fn output_param(&self) -> Option<&'static str> {
+        self.role
+            .output_params()
+            .iter()
+            .copied()
+            .find(|p| self.params.get(p).is_some())
+    }
+
     /// The span of parameter `param`'s value, or else the stage's own.
     pub fn span_of(&self, param: Option<&str>) -> Option<Span> {
         param

@@ -266,14 +266,15 @@ impl Role {
         }
     }
 
-    /// The parameter naming what a stage of this role writes: a sink's `path`, an update's
-    /// `save` (its model or weights). Outputs must not collide, and a later step of a
-    /// sequence may read them (docs/pipe-language.md, "Sequences").
-    pub fn output_param(self) -> Option<&'static str> {
+    /// The parameters that may name what a stage of this role writes (a kind has one of
+    /// them): a sink's `path` (a file) or `dir` (a log directory), an update's `save` (its
+    /// model or weights). Outputs must not collide, and a later step of a sequence may read
+    /// them (docs/pipe-language.md, "Sequences").
+    pub fn output_params(self) -> &'static [&'static str] {
         match self {
-            Role::Sink => Some("path"),
-            Role::Update => Some("save"),
-            _ => None,
+            Role::Sink => &["path", "dir"],
+            Role::Update => &["save"],
+            _ => &[],
         }
     }
 }

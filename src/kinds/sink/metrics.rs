@@ -12,7 +12,6 @@ use crate::stage::{Params, StageSchema};
 use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value as Json};
 use std::fs::File;
-use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 stage_kind!("sink.metrics", PathConfig, Build::Sink(build));
@@ -46,25 +45,8 @@ impl Sink for MetricsSink {
     }
 
     fn open(&mut self, resume: Option<SinkOffset>, _scratch: Option<&Path>) -> Result<()> {
-        let mut file = crate::data::atomic::open_append(&self.path)?;
-        if resume.is_none() {
-            // A fresh run starts its log empty.
-            file.set_len(0)
-                .with_context(|| format!("cannot empty {}", self.path.display()))?;
-        }
-        if let Some(offset) = resume {
-            let len = file.metadata()?.len();
-            if len < offset {
-                bail!(
-                    "{} holds {len} bytes but the checkpoint recorded {offset}: was it edited?",
-                    self.path.display()
-                );
-            }
-            file.set_len(offset)?;
-            file.seek(SeekFrom::End(0))?;
-        }
+        self.file = Some(super::open_log(&self.path, resume)?);
         self.offset = resume.unwrap_or(0);
-        self.file = Some(file);
         Ok(())
     }
 
@@ -74,10 +56,7 @@ impl Sink for MetricsSink {
         let Some(file) = self.file.as_mut() else {
             bail!("{} is not open", self.path.display());
         };
-        // One write per line, so a reader never sees half a record.
-        file.write_all(&line)
-            .and_then(|_| file.flush())
-            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        super::append(file, &line, &self.path)?;
         self.offset += line.len() as u64;
         Ok(())
     }

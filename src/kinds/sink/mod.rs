@@ -2,9 +2,14 @@
 
 pub mod jsonl;
 pub mod metrics;
+pub mod tensorboard;
 
+use super::roles::SinkOffset;
 use crate::stage::{ParamDefault, ParamSpec, ParamType, Problem, Role, StageConfig, StageSchema};
+use anyhow::{bail, Context, Result};
 use serde::Deserialize;
+use std::fs::File;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// The config of every sink: the one file it writes.
@@ -34,4 +39,34 @@ fn path_schema(kind: &'static str, doc: &'static str, path_doc: &'static str) ->
             path_doc,
         )],
     }
+}
+
+/// Opens the log a sink appends to (held locked): a fresh run (`resume` = None) starts it
+/// empty; `--resume` cuts it back to the checkpointed offset and appends from there.
+fn open_log(path: &Path, resume: Option<SinkOffset>) -> Result<File> {
+    let mut file = crate::data::atomic::open_append(path)?;
+    let keep = match resume {
+        None => 0,
+        Some(offset) => {
+            let len = file.metadata()?.len();
+            if len < offset {
+                bail!(
+                    "{} holds {len} bytes but the checkpoint recorded {offset}: was it edited?",
+                    path.display()
+                );
+            }
+            offset
+        }
+    };
+    file.set_len(keep)
+        .with_context(|| format!("cannot cut {} back to {keep} bytes", path.display()))?;
+    file.seek(SeekFrom::End(0))?;
+    Ok(file)
+}
+
+/// Appends `bytes` to a log in one write, flushed, so a reader never sees half a record.
+fn append(file: &mut File, bytes: &[u8], path: &Path) -> Result<()> {
+    file.write_all(bytes)
+        .and_then(|_| file.flush())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
