@@ -138,31 +138,6 @@ pub fn text(wall_time: f64, step: i64, tag: &str, text: &str) -> Vec<u8> {
     record(&event.0)
 }
 
-/// The numbers of a flat or nested JSON object as scalar tags (`a/b` for nested fields);
-/// strings, booleans and nulls are left out.
-pub fn numeric_fields(object: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, f32)> {
-    fn walk(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, f32)>) {
-        match v {
-            serde_json::Value::Number(n) => {
-                if let Some(x) = n.as_f64() {
-                    out.push((prefix.to_string(), x as f32));
-                }
-            }
-            serde_json::Value::Object(m) => {
-                for (k, v) in m {
-                    walk(&format!("{prefix}/{k}"), v, out);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for (k, v) in object {
-        walk(k, v, &mut out);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,13 +173,5 @@ mod tests {
             &data[11..],
             [&[0x2a, summary.len() as u8][..], &summary].concat()
         );
-    }
-
-    #[test]
-    fn nested_numbers_become_slash_tags() {
-        let j: serde_json::Value =
-            serde_json::json!({"a": 1, "b": {"c": 2.5}, "s": "text", "t": true});
-        let fields = numeric_fields(j.as_object().unwrap());
-        assert_eq!(fields, vec![("a".into(), 1.0), ("b/c".into(), 2.5)]);
     }
 }

@@ -38,6 +38,7 @@ pub fn table() -> &'static [Kind] {
         sink::jsonl::KIND,
         sink::metrics::KIND,
         sink::tensorboard::KIND,
+        sink::tracker::KIND,
         advantage::grpo::KIND,
         advantage::rloo::KIND,
         advantage::gigpo::KIND,
@@ -125,9 +126,10 @@ mod tests {
                 if p.default == crate::stage::ParamDefault::Required {
                     // An existing file for paths, a directory for directories; policy.lm's
                     // model a preset (a directory would have to hold a whole model).
-                    let value = match p.name {
-                        "model" => "tiny",
-                        "dir" => "src",
+                    let value = match (p.name, &p.ty) {
+                        (_, crate::stage::ParamType::Choice(options)) => options[0],
+                        ("model", _) => "tiny",
+                        ("dir", _) => "src",
                         _ => "Cargo.toml",
                     };
                     params

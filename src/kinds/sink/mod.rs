@@ -3,6 +3,7 @@
 pub mod jsonl;
 pub mod metrics;
 pub mod tensorboard;
+pub mod tracker;
 
 use super::roles::SinkOffset;
 use crate::stage::{ParamDefault, ParamSpec, ParamType, Problem, Role, StageConfig, StageSchema};
@@ -69,4 +70,62 @@ fn append(file: &mut File, bytes: &[u8], path: &Path) -> Result<()> {
     file.write_all(bytes)
         .and_then(|_| file.flush())
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The numbers of a metrics line (`BatchMetrics::to_json`) as a tracker's scalars, under the
+/// line's names (`a/b` for nested fields); the step fields, strings and booleans left out.
+fn scalars(object: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, f64)> {
+    fn walk(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, f64)>) {
+        match v {
+            serde_json::Value::Number(n) => out.extend(n.as_f64().map(|x| (prefix.to_string(), x))),
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    walk(&format!("{prefix}/{k}"), v, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (k, v) in object {
+        if k != "iteration" && k != crate::metrics::EVALUATED_AFTER {
+            walk(k, v, &mut out);
+        }
+    }
+    out
+}
+
+/// A metrics line's step for trackers: the number of batches trained. Batch i (from 0) is
+/// step i + 1 and the evaluation before training step 0, so evaluations and batches share
+/// one axis.
+fn batches_trained(object: &serde_json::Map<String, serde_json::Value>) -> i64 {
+    use serde_json::Value;
+    object
+        .get(crate::metrics::EVALUATED_AFTER)
+        .and_then(Value::as_i64)
+        .or_else(|| {
+            object
+                .get("iteration")
+                .and_then(Value::as_i64)
+                .map(|i| i + 1)
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn nested_numbers_become_slash_tags_and_steps_count_batches() {
+        let line = json!({"iteration": 4, "a": 1, "b": {"c": 2.5}, "s": "text", "t": true});
+        let line = line.as_object().unwrap();
+        assert_eq!(
+            super::scalars(line),
+            vec![("a".into(), 1.0), ("b/c".into(), 2.5)]
+        );
+        assert_eq!(super::batches_trained(line), 5);
+        let before = json!({"evaluated_after": 0, "eval_score": 3.0});
+        assert_eq!(super::batches_trained(before.as_object().unwrap()), 0);
+    }
 }

@@ -7,7 +7,7 @@
 use crate::data::tfevents;
 use crate::kinds::roles::{Sink, SinkOffset};
 use crate::kinds::Build;
-use crate::metrics::{BatchMetrics, EVALUATED_AFTER};
+use crate::metrics::BatchMetrics;
 use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema,
@@ -129,25 +129,14 @@ impl Sink for TensorBoardSink {
 
     fn write(&mut self, _: &[Map<String, Json>], metrics: &BatchMetrics) -> Result<()> {
         let object = metrics.to_json();
-        // The step is the number of batches trained: batch i (from 0) is step i + 1, and the
-        // evaluation before training step 0, so evaluations and batches share one axis.
-        let step = object
-            .get(EVALUATED_AFTER)
-            .and_then(Json::as_i64)
-            .or_else(|| {
-                object
-                    .get("iteration")
-                    .and_then(Json::as_i64)
-                    .map(|i| i + 1)
-            })
-            .unwrap_or(0);
-        let scalars: Vec<(String, f32)> = tfevents::numeric_fields(&object)
+        let scalars: Vec<(String, f32)> = super::scalars(&object)
             .into_iter()
-            .filter(|(tag, _)| tag != "iteration" && tag != EVALUATED_AFTER)
+            .map(|(tag, v)| (tag, v as f32))
             .collect();
         if scalars.is_empty() {
             return Ok(());
         }
+        let step = super::batches_trained(&object);
         self.append(&tfevents::scalars(wall_time(), step, &scalars))
     }
 
