@@ -9,7 +9,7 @@ use crate::kinds::Build;
 use crate::metrics::BatchMetrics;
 use crate::stage::config::read;
 use crate::stage::{Params, StageSchema};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde_json::{Map, Value as Json};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -66,10 +66,7 @@ impl Sink for MetricsSink {
     }
 
     fn finish(&mut self) -> Result<Option<String>> {
-        if let Some(file) = self.file.take() {
-            file.sync_all()
-                .with_context(|| format!("cannot flush {}", self.path.display()))?;
-        }
+        super::close_log(self.file.take(), &self.path)?;
         Ok(None)
     }
 }

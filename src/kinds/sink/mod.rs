@@ -72,6 +72,15 @@ fn append(file: &mut File, bytes: &[u8], path: &Path) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Ends a log's run: its bytes on disk before the run reports success.
+fn close_log(file: Option<File>, path: &Path) -> Result<()> {
+    if let Some(file) = file {
+        file.sync_all()
+            .with_context(|| format!("cannot flush {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// The numbers of a metrics line (`BatchMetrics::to_json`) as a tracker's scalars, under the
 /// line's names (`a/b` for nested fields); the step fields, strings and booleans left out.
 fn scalars(object: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, f64)> {

@@ -145,10 +145,7 @@ impl Sink for TensorBoardSink {
     }
 
     fn finish(&mut self) -> Result<Option<String>> {
-        if let Some(file) = self.file.take() {
-            file.sync_all()
-                .with_context(|| format!("cannot flush {}", self.path.display()))?;
-        }
+        super::close_log(self.file.take(), &self.path)?;
         Ok(Some(format!(
             "TensorBoard events in {} (tensorboard --logdir {})",
             self.path.display(),
