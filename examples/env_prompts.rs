@@ -1,5 +1,5 @@
 //! Writes the paper's step prompts from random ALFWorld and WebShop episodes as JSON lines
-//! (`{"env": ..., "prompt": ...}`) on stdout: the corpus `python/make_tiny_model.py` trains
+//! (`{"env": ..., "prompt": ...}`) on stdout: the corpus `python -m proxmo_worker.build_model --corpus` trains
 //! the tiny model's tokenizer on.
 //!
 //!     cargo run --release --example env_prompts -- [PER_ENV] [SEED]

@@ -1,5 +1,6 @@
-//! The bridge against the real adapter (`python/proxmo_bridge.py`): TextWorld games generated
-//! offline and played to a win, and the failure modes (crash, garbage, refusal, timeout).
+//! The bridge against the real adapter (`python3 -m proxmo_bridge`, the package in
+//! `python/proxmo_bridge/`, found through `PYTHONPATH`): TextWorld games generated offline and
+//! played to a win, and the failure modes (crash, garbage, refusal, timeout).
 //!
 //! Needs `python3` (and `pip install textworld==1.7.0` for the TextWorld part). Without them
 //! these tests print "skipped" and pass, unless `PROXMO_REQUIRE_BRIDGE_TESTS=1`, which turns a
@@ -14,9 +15,24 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// `PYTHONPATH` with this checkout's `python/` first, so `python3 -m proxmo_bridge` runs the
+/// adapter in this tree, installed or not.
+fn python_path() -> String {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python");
+    let rest = std::env::var_os("PYTHONPATH").unwrap_or_default();
+    let paths = std::iter::once(here)
+        .chain(std::env::split_paths(&rest).filter(|p| !p.as_os_str().is_empty()));
+    std::env::join_paths(paths)
+        .expect("PYTHONPATH entries join")
+        .to_string_lossy()
+        .into_owned()
+}
+
 fn adapter_command() -> String {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/proxmo_bridge.py");
-    format!("python3 '{}'", script.display())
+    format!(
+        "env 'PYTHONPATH={}' python3 -m proxmo_bridge",
+        python_path()
+    )
 }
 
 fn python_has(import: &str) -> bool {
@@ -398,7 +414,7 @@ fn command_splitting_and_schema() {
         assert!(s.param(name).is_some(), "missing param {name}");
     }
     // The spec from the schema's defaults.
-    let spec = default_spec("python3 python/proxmo_bridge.py", "textworld").unwrap();
+    let spec = default_spec("python3 -m proxmo_bridge", "textworld").unwrap();
     assert_eq!(spec.timeout, std::time::Duration::from_secs(30));
     assert_eq!((spec.group_size, spec.max_steps), (8, 50));
     assert!(spec.tasks.is_empty() && spec.config.is_empty());
@@ -411,15 +427,16 @@ fn python_adapter_tests_pass() {
     if !require("textworld", "textworld") {
         return;
     }
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/test_proxmo_bridge.py");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/tests/test_bridge.py");
     let out = Command::new("python3")
         .arg(&script)
+        .env("PYTHONPATH", python_path())
         .output()
         .expect("python3 runs");
     let report = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "python/test_proxmo_bridge.py failed:\n{report}"
+        "python/tests/test_bridge.py failed:\n{report}"
     );
     println!("{}", report.lines().last().unwrap_or(""));
 }

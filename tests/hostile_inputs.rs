@@ -329,11 +329,13 @@ fn the_python_adapter_passes_temporary_paths_with_hash_and_spaces() {
     let dir = scratch("python-tmp").join("tmp #1 x");
     std::fs::create_dir_all(&dir).unwrap();
     let script = format!(
-        "import sys; sys.path.insert(0, {:?})\n\
-         from proxmo_advantages import proxmo_advantages\n\
+        "import runpy; helper = runpy.run_path({:?})\n\
          rows = [dict(group='g', traj=t, step=0, obs='x', reward=r) for t, r in (('a', 1), ('b', 0))]\n\
-         print(len(proxmo_advantages(rows)))\n",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/python")
+         print(len(helper['proxmo_advantages'](rows)))\n",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/python/examples/proxmo_advantages.py"
+        )
     );
     let out = match std::process::Command::new("python3")
         .args(["-c", &script])

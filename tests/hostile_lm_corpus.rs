@@ -610,10 +610,8 @@ fn model_directories(root: &Path, model: &Path) -> usize {
     }
     // What check accepts, the real worker loads too (a few in CI: each takes seconds).
     if let Some(python) = real_python() {
-        let worker = repo().join("python/proxmo_worker.py");
         let real = [
             format!("lm.python={python}"),
-            format!("lm.worker={}", worker.display()),
             "iterations=1".to_string(),
             "lm.timeout_s=120".to_string(),
         ];

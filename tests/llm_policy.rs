@@ -1,5 +1,5 @@
 //! `policy.command`: rollouts driven by an external model process. The process here is
-//! python/scripted_policy.py, a scripted stand-in that answers in the paper's format: it
+//! python/examples/scripted_policy.py, a scripted stand-in that answers in the paper's format: it
 //! checks the protocol, the prompts proxmo builds, the projection of responses and the
 //! validity flags, not a model.
 
@@ -45,7 +45,7 @@ fn alfworld_rollouts_carry_prompts_responses_and_validity() {
     let (out, rows) = run(
         "alf",
         "env.alfworld { group_size = 2, max_steps = 6 }",
-        "python3 python/scripted_policy.py --malformed-every 5",
+        "python3 python/examples/scripted_policy.py --malformed-every 5",
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(rows.len(), 2 * 2 * 6, "2 tasks x 2 rollouts x 6 steps");
@@ -74,7 +74,7 @@ fn webshop_prompts_list_actions_and_searches_go_through() {
     let (out, rows) = run(
         "web",
         "env.webshop { group_size = 2 }",
-        "python3 python/scripted_policy.py",
+        "python3 python/examples/scripted_policy.py",
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let first = rows.iter().find(|r| r["step"].as_u64() == Some(0)).unwrap();
@@ -151,7 +151,7 @@ fn evaluations_ask_for_the_evaluation_temperature() {
         &pipe,
         format!(
             "stage env = env.alfworld {{ split = \"train\", group_size = 2, max_steps = 2 }}\n\
-             stage rollout = rollout.group {{ tasks = 2, policy = policy.command {{ command = \"python3 python/scripted_policy.py --log {}\", timeout_s = 30 }} }}\n\
+             stage rollout = rollout.group {{ tasks = 2, policy = policy.command {{ command = \"python3 python/examples/scripted_policy.py --log {}\", timeout_s = 30 }} }}\n\
              stage credit = advantage.proxmo {{ }}\n\
              pipeline p {{ env -> rollout -> credit\n eval_every = 1\n eval_split = \"valid_seen\" }}\n",
             log.display()

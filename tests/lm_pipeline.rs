@@ -5,7 +5,7 @@
 //! checkpoint holds the weights and the AdamW state.
 //!
 //! Needs Python with torch and transformers (`PROXMO_PYTHON`, default `python3`) and the tiny
-//! model (`PROXMO_TINY_MODEL`, made by `python/make_tiny_model.py`). Missing pieces print
+//! model (`PROXMO_TINY_MODEL`, made by `python -m proxmo_worker.build_model`). Missing pieces print
 //! "skipped" and pass, unless `PROXMO_REQUIRE_LM_TESTS=1` (CI), which makes them failures.
 
 use serde_json::{Map, Value};
@@ -53,15 +53,12 @@ fn model_or_skip() -> Option<PathBuf> {
     }
 }
 
-/// The `--set` values that point policy.lm at `model`, this Python and the repository's worker.
-fn worker_sets(model: &Path) -> [String; 3] {
+/// The `--set` values that point policy.lm at `model` and this Python (with proxmo's package
+/// installed, so the default worker module `proxmo_worker` starts).
+fn worker_sets(model: &Path) -> [String; 2] {
     [
         format!("lm.model={}", model.display()),
         format!("lm.python={}", python()),
-        format!(
-            "lm.worker={}",
-            repo().join("python/proxmo_worker.py").display()
-        ),
     ]
 }
 
@@ -475,13 +472,6 @@ fn a_preset_is_built_on_first_use_cached_and_warm_started_on_compact_prompts() {
             .arg(repo().join("pipelines/alfworld_lm.pipe"))
             .args(["--pipeline", "sft", "--set", "lm.model=tiny"])
             .args(["--set", &format!("lm.python={}", python())])
-            .args([
-                "--set",
-                &format!(
-                    "lm.worker={}",
-                    repo().join("python/proxmo_worker.py").display()
-                ),
-            ])
             .args([
                 "--set",
                 "iterations=1",

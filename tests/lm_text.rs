@@ -2,8 +2,8 @@
 //! both environments: same token ids, same rendered text, same decoded text.
 //!
 //! Needs Python with transformers (`PROXMO_PYTHON`, default `python3`). The tiny model is
-//! built here with `python/make_tiny_model.py` (or taken from `PROXMO_TINY_MODEL`); the
-//! converted SmolLM2 is taken from `PROXMO_SMOLLM2_MODEL` (`python/import_gguf.py` writes
+//! built here with `python -m proxmo_worker.build_model` (or taken from `PROXMO_TINY_MODEL`); the
+//! converted SmolLM2 is taken from `PROXMO_SMOLLM2_MODEL` (`python/tools/import_gguf.py` writes
 //! it). Missing pieces print "skipped" and pass, unless `PROXMO_REQUIRE_LM_TESTS=1`, which
 //! turns them into failures (for CI).
 
@@ -66,7 +66,7 @@ fn tiny_model() -> Result<PathBuf, String> {
         }
         std::fs::write(&corpus, lines).map_err(|e| e.to_string())?;
         let out = Command::new(python())
-            .arg(repo().join("python/make_tiny_model.py"))
+            .args(["-m", "proxmo_worker.build_model"])
             .arg(&dir)
             .arg("--force")
             .arg("--corpus")
@@ -75,7 +75,7 @@ fn tiny_model() -> Result<PathBuf, String> {
             .map_err(|e| e.to_string())?;
         if !out.status.success() {
             return Err(format!(
-                "make_tiny_model.py failed: {}",
+                "proxmo_worker.build_model failed: {}",
                 String::from_utf8_lossy(&out.stderr)
             ));
         }

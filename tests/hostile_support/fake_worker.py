@@ -1,4 +1,4 @@
-"""A stand-in for python/proxmo_worker.py that speaks the worker protocol without torch
+"""A stand-in for the model worker (python/proxmo_worker/) that speaks the worker protocol without torch
 (docs/worker-protocol.md): it answers every request well-formed, except the one a test
 names, which it answers with a fault. It lets tests/hostile_lm_corpus.rs try hundreds of
 bad worker replies in seconds.

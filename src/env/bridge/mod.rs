@@ -1,11 +1,11 @@
 //! The bridge to external Python environments: proxmo starts an adapter process (by default
-//! `python3 python/proxmo_bridge.py`) and plays environments inside it over a JSON-lines
+//! `python3 -m proxmo_bridge`) and plays environments inside it over a JSON-lines
 //! protocol (`protocol`). One adapter process serves one environment kind and any number of
 //! instances, each keyed by an integer id. The adapter returns raw text, raw reward, done and
 //! the admissible actions; prompts, action projection and reward shaping stay in Rust. The
 //! process itself (spawning, timeouts, caps, stderr) is the transport's (docs/transport.md).
 //!
-//! # Kinds served by `python/proxmo_bridge.py`
+//! # Kinds served by `proxmo_bridge` (`python/proxmo_bridge/`)
 //!
 //! `textworld` (config `games` and/or `generate {count, seed, world_size, nb_objects,
 //! quest_length, dir}`), `alfworld` (`data` or `$ALFWORLD_DATA`, `split`), `webshop` (`path` of
@@ -18,7 +18,7 @@
 //!
 //! ```text
 //! stage env = env.bridge {
-//!   command = "python3 python/proxmo_bridge.py",
+//!   command = "python3 -m proxmo_bridge",
 //!   kind = "alfworld",
 //!   config = "{\"split\": \"valid_unseen\"}",   # data from $ALFWORLD_DATA
 //!   max_steps = 50, group_size = 8, timeout_s = 30.0

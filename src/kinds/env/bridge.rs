@@ -74,7 +74,7 @@ impl StageConfig for Config {
     fn validate(&self) -> Result<(), Problem> {
         if self.command.trim().is_empty() {
             return Err(Problem::at("command", "is empty")
-                .help("name the adapter, e.g. command = \"python3 python/proxmo_bridge.py\""));
+                .help("name the adapter, e.g. command = \"python3 -m proxmo_bridge\""));
         }
         self.create_config().map(|_| ())
     }
@@ -107,7 +107,7 @@ fn schema() -> StageSchema {
                 "command",
                 ParamType::Str,
                 ParamDefault::Required,
-                "the command that starts the adapter, e.g. python3 python/proxmo_bridge.py",
+                "the command that starts the adapter, e.g. python3 -m proxmo_bridge",
             ),
             ParamSpec::new(
                 "kind",

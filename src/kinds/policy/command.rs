@@ -25,7 +25,7 @@ impl StageConfig for Config {
     fn validate(&self) -> Result<(), Problem> {
         if self.command.trim().is_empty() {
             return Err(Problem::at("command", "is empty").help(
-                "name your model process, e.g. command = \"python3 python/openai_policy.py\"",
+                "name your model process, e.g. command = \"python3 python/examples/openai_policy.py\"",
             ));
         }
         Ok(())
@@ -44,7 +44,7 @@ fn schema() -> StageSchema {
                 "command",
                 ParamType::Str,
                 ParamDefault::Required,
-                "the command that starts the model process, e.g. \"python3 python/openai_policy.py\"",
+                "the command that starts the model process, e.g. \"python3 python/examples/openai_policy.py\"",
             ),
             ParamSpec::new(
                 "prompts",

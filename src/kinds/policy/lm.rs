@@ -14,7 +14,7 @@ use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Range, Role, StageConfig, StageSchema,
 };
-use crate::transport::MAX_TIMEOUT_S;
+use crate::transport::{entry_problem, missing_module_hint, python_command, MAX_TIMEOUT_S};
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 use std::path::{Path, PathBuf};
@@ -66,11 +66,10 @@ impl StageConfig for Config {
         if super::lm_preset::find(&self.model).is_none() {
             check_model_dir(&self.model, self.max_prompt_tokens)?;
         }
-        if !Path::new(&self.worker).is_file() {
-            return Err(
-                Problem::at("worker", format!("{:?} is not a file", self.worker))
-                    .help("the model worker is python/proxmo_worker.py in the repository"),
-            );
+        if let Some(problem) = entry_problem(&self.worker) {
+            return Err(Problem::at("worker", problem).help(
+                "the model worker is the module proxmo_worker (`pip install ./python`), or a .py script of your own",
+            ));
         }
         if self.python.trim().is_empty() {
             return Err(Problem::at("python", "is empty"));
@@ -177,7 +176,7 @@ fn schema() -> StageSchema {
     StageSchema {
         kind: KIND.name,
         role: Role::Policy,
-        doc: "a language model in proxmo's PyTorch worker (python/proxmo_worker.py): token-level rollouts with the paper's prompts, trained by update.ppo and update.sft",
+        doc: "a language model in proxmo's PyTorch worker (the module proxmo_worker, python/proxmo_worker/): token-level rollouts with the paper's prompts, trained by update.ppo and update.sft",
         params: vec![
             ParamSpec::new(
                 "model",
@@ -186,7 +185,7 @@ fn schema() -> StageSchema {
                 "a model directory (config.json, model.safetensors, tokenizer.json, chat template), or a preset built and cached on first use: tiny (0.3M parameters, for tests) or small (4.5M, learns on a CPU)",
             ),
             text("python", "python3", "the command that runs the worker script, split into words like a shell's (a Python with torch and transformers, or e.g. \"torchrun --nproc_per_node 8\")"),
-            text("worker", "python/proxmo_worker.py", "the model worker script"),
+            text("worker", "proxmo_worker", "the model worker: a module run with `python -m` (proxmo_worker, installed by `pip install ./python`) or the path of a .py script"),
             text("device", "cpu", "torch device: cpu, cuda, cuda:N or auto"),
             ParamSpec::new(
                 "dtype",
@@ -243,12 +242,6 @@ fn schema() -> StageSchema {
     }
 }
 
-/// The command line that starts the worker: the user's `python` command as written, then
-/// the script's path quoted as one word (the transport splits it: docs/transport.md).
-fn worker_command(python: &str, worker: &str) -> String {
-    format!("{python} '{}'", worker.replace('\'', r"'\''"))
-}
-
 fn hello_settings(c: &Config) -> Map<String, Json> {
     [
         ("model", json!(c.model)),
@@ -282,7 +275,7 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
         }
     };
     let model: PathBuf = match super::lm_preset::find(&c.model) {
-        Some(preset) => preset.ensure(c.seed, &c.python, Path::new(&c.worker))?,
+        Some(preset) => preset.ensure(c.seed, &c.python)?,
         None => PathBuf::from(&c.model),
     };
     // The tokenizer first: a directory that is not a model fails before Python starts.
@@ -305,9 +298,15 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
         _ => Format::Paper,
     };
     let worker = Worker::start(
-        &worker_command(&c.python, &c.worker),
+        &python_command(&c.python, &c.worker),
         hello,
         Duration::from_secs_f64(c.timeout_s),
+    )
+    .map_err(
+        |e| match missing_module_hint(&format!("{e:#}"), &c.worker) {
+            Some(hint) => e.context(format!("policy.lm: {hint}")),
+            None => e,
+        },
     )?;
     let sampling = LmSampling {
         temperature: c.temperature,

@@ -1,7 +1,7 @@
 //! Model presets: `policy.lm { model = "small" }` names a model shape instead of a directory.
 //! A preset is built the first time it is used and cached: its tokenizer fitted on the
 //! environments' own text (the prompts and answers a policy sees here, both prompt formats),
-//! its weights random from the seed, by `python/make_tiny_model.py` beside the worker. So a
+//! its weights random from the seed, by the worker package's `proxmo_worker.build_model`. So a
 //! fresh clone trains a model with no manual step and nothing downloaded.
 
 use crate::agent::prompt::{Benchmark, Format};
@@ -11,8 +11,9 @@ use crate::env::webshop::goals::Split as ShopSplit;
 use crate::env::Env;
 use crate::error::invalid;
 use crate::rng::Rng;
+use crate::transport::missing_module_hint;
 use anyhow::{bail, Context, Result};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 /// A model shape (Qwen2 architecture).
@@ -88,15 +89,15 @@ impl Preset {
 
     /// The model directory, built first if it is not cached yet. `python` is the worker's
     /// command (a launcher such as torchrun is replaced by `python3` for the build).
-    pub fn ensure(&self, seed: i64, python: &str, worker: &Path) -> Result<PathBuf> {
-        let builder = worker.with_file_name("make_tiny_model.py");
-        let Ok(script) = std::fs::read(&builder) else {
-            bail!(invalid(format!(
-                "policy.lm: preset `{}` is built by {}, which cannot be read",
-                self.name,
-                builder.display()
-            )));
+    pub fn ensure(&self, seed: i64, python: &str) -> Result<PathBuf> {
+        let mut words = crate::transport::split_command(python)?;
+        if words.first().is_some_and(|w| w.contains("torchrun")) {
+            words = vec!["python3".to_string()];
+        }
+        let Some((program, args)) = words.split_first() else {
+            bail!(invalid("policy.lm: `python` is empty"));
         };
+        let script = self.builder_source(program, args)?;
         let text = corpus(seed)?;
         let dir = self.dir(seed, &text, &script);
         if dir.join("config.json").is_file() {
@@ -112,13 +113,6 @@ impl Preset {
         ));
         std::fs::write(&corpus, &text)
             .with_context(|| format!("cannot write the tokenizer corpus {}", corpus.display()))?;
-        let mut words = crate::transport::split_command(python)?;
-        if words.first().is_some_and(|w| w.contains("torchrun")) {
-            words = vec!["python3".to_string()];
-        }
-        let Some((program, args)) = words.split_first() else {
-            bail!(invalid("policy.lm: `python` is empty"));
-        };
         eprintln!(
             "proxmo: building model preset `{}` ({} hidden, {} layers) into {} (once; it is cached)",
             self.name,
@@ -128,7 +122,7 @@ impl Preset {
         );
         let out = Command::new(program)
             .args(args)
-            .arg(&builder)
+            .args(["-m", BUILDER])
             .arg(&dir)
             .arg("--corpus")
             .arg(&corpus)
@@ -158,7 +152,39 @@ impl Preset {
             stderr.trim()
         )
     }
+
+    /// The source of the builder module in `program`'s Python: part of the cache key, so a
+    /// changed builder never reuses an old model.
+    fn builder_source(&self, program: &str, args: &[String]) -> Result<Vec<u8>> {
+        let find =
+            format!("import importlib.util; print(importlib.util.find_spec({BUILDER:?}).origin)");
+        let out = Command::new(program)
+            .args(args)
+            .args(["-c", &find])
+            .output()
+            .with_context(|| {
+                format!(
+                    "policy.lm: cannot start {program:?} to build preset `{}`",
+                    self.name
+                )
+            })?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            let why =
+                missing_module_hint(&stderr, BUILDER).unwrap_or_else(|| stderr.trim().to_string());
+            bail!(invalid(format!(
+                "policy.lm: preset `{}` is built by the module {BUILDER}: {why}",
+                self.name
+            )));
+        }
+        let origin = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        std::fs::read(&origin)
+            .with_context(|| format!("policy.lm: cannot read the preset builder {origin}"))
+    }
 }
+
+/// The module that writes a preset's model directory (`python/proxmo_worker/build_model.py`).
+const BUILDER: &str = "proxmo_worker.build_model";
 
 /// Prompts and answers of the built-in environments, both formats, as JSON lines with a
 /// `text` field: episodes that follow the expert, with a random admissible action now and

@@ -1,5 +1,5 @@
 //! `sink.tracker`: each batch's metrics streamed to W&B or MLflow through their own Python
-//! libraries, in a logger process (`python/proxmo_tracker.py`, spoken to over JSON lines
+//! libraries, in a logger process (the module `proxmo_tracker`, python/proxmo_tracker/, spoken to over JSON lines
 //! like every child: docs/transport.md), with the resolved pipeline as the run's config
 //! (docs/tracking.md). A library that is missing stops the run before its first batch with
 //! the package to install; a tracker that fails later is warned about once and dropped,
@@ -12,7 +12,7 @@ use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema,
 };
-use crate::transport::ChildProcess;
+use crate::transport::{entry_problem, missing_module_hint, python_command, ChildProcess};
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
@@ -45,11 +45,10 @@ impl StageConfig for Config {
         if self.python.trim().is_empty() {
             return Err(Problem::at("python", "is empty"));
         }
-        if !Path::new(&self.logger).is_file() {
-            return Err(
-                Problem::at("logger", format!("{:?} is not a file", self.logger))
-                    .help("the logger is python/proxmo_tracker.py in the repository"),
-            );
+        if let Some(problem) = entry_problem(&self.logger) {
+            return Err(Problem::at("logger", problem).help(
+                "the logger is the module proxmo_tracker (`pip install ./python`), or a .py script of your own",
+            ));
         }
         let dir = Path::new(&self.dir);
         if !self.dir.is_empty() && dir.exists() && !dir.is_dir() {
@@ -82,7 +81,7 @@ fn schema() -> StageSchema {
             text("run_name", "", "the run's name in the tracker (empty: the tracker picks one)"),
             text("dir", "", "where the tracker keeps the run: W&B's run directory, MLflow's file store (empty: the library's default)"),
             text("python", "python3", "the command that runs the logger, split into words like a shell's (a Python with the backend's library)"),
-            text("logger", "python/proxmo_tracker.py", "the logger script"),
+            text("logger", "proxmo_tracker", "the logger: a module run with `python -m` (proxmo_tracker, installed by `pip install ./python`) or the path of a .py script"),
         ],
     }
 }
@@ -152,14 +151,21 @@ fn request(op: &str, fields: Json) -> Map<String, Json> {
 impl TrackerSink {
     fn start(&self, scratch: Option<&Path>) -> Result<ChildProcess> {
         let c = &self.config;
-        let command = format!("{} '{}'", c.python, c.logger.replace('\'', r"'\''"));
+        let command = python_command(&c.python, &c.logger);
         let mut logger = ChildProcess::spawn(&command, "tracker logger")?;
         let site = format!("sink.tracker ({})", c.backend);
-        logger.call(
-            &site,
-            request("hello", json!({ "backend": c.backend })),
-            START,
-        )?;
+        logger
+            .call(
+                &site,
+                request("hello", json!({ "backend": c.backend })),
+                START,
+            )
+            .map_err(
+                |e| match missing_module_hint(&format!("{e:#}"), &c.logger) {
+                    Some(hint) => e.context(format!("sink.tracker: {hint}")),
+                    None => e,
+                },
+            )?;
         if !c.dir.is_empty() {
             std::fs::create_dir_all(&c.dir).with_context(|| format!("cannot create {}", c.dir))?;
         }

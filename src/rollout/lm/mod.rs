@@ -1,4 +1,4 @@
-//! `policy.lm`: a language model held by the model worker (`python/proxmo_worker.py`). At
+//! `policy.lm`: a language model held by the model worker (`python -m proxmo_worker`). At
 //! every lockstep step proxmo builds the paper's prompt for each unfinished rollout, applies
 //! the model's chat template, tokenises and left-truncates it (`crate::lm`), sends all the
 //! prompts' ids in one `generate`, decodes each sampled response only to project it onto an

@@ -1,4 +1,4 @@
-//! The client side of the model worker (`python/proxmo_worker.py`, docs/worker-protocol.md):
+//! The client side of the model worker (`python -m proxmo_worker`, docs/worker-protocol.md):
 //! token ids go out, sampled ids with their log-probabilities and training metrics come back.
 
 use crate::error::invalid;

@@ -2,7 +2,7 @@
 `vllm serve MODEL`, SGLang, llama.cpp's server, or a hosted API). Standard library only.
 
     stage rollout = rollout.group {
-        policy = policy.command { command = "python3 python/openai_policy.py" }
+        policy = policy.command { command = "python3 python/examples/openai_policy.py" }
     }
 
 Settings come from the environment: PROXMO_OPENAI_BASE (default http://localhost:8000/v1),
@@ -12,7 +12,7 @@ PROXMO_PARALLEL (32 requests in flight). Each prompt is sent as one user message
 paper's agent wrapper does.
 
 Not run in proxmo's tests: no model server is reachable where they run. The protocol it
-speaks is the one tests/llm_policy.rs checks with python/scripted_policy.py.
+speaks is the one tests/llm_policy.rs checks with python/examples/scripted_policy.py.
 """
 
 import json

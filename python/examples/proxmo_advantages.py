@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_PIPELINE = os.path.join(os.path.dirname(HERE), "pipelines", "advantage.pipe")
+DEFAULT_PIPELINE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "pipelines", "advantage.pipe")
 FIELDS = ("step_return", "episode_advantage", "step_advantage", "advantage")
 
 

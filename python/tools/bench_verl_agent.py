@@ -4,21 +4,20 @@ anchors hold more than 1,024 distinct terms (so the TF-IDF vocabulary is cut at
 `max_features`, the case where the cut's ties are ranked by numpy). Median milliseconds per
 call, every mode the trainer uses.
 
-    python python/bench_verl_agent.py          # needs the package installed, torch and numpy
+    python python/tools/bench_verl_agent.py         # needs the package installed, torch and numpy
 """
 
 import importlib.util
 import os
 import random
-import sys
+
+import numpy as np
+import torch
+
+import proxmo
+import proxmo.verl_agent as drop_in
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The installed package, not its source folder beside this script (which has no extension).
-sys.path = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != HERE]
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import proxmo  # noqa: E402
-import proxmo.verl_agent as drop_in  # noqa: E402
 
 # The timing loop of the package's other figures (bench_package.py beside this script).
 _spec = importlib.util.spec_from_file_location("bench_package", os.path.join(HERE, "bench_package.py"))

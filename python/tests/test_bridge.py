@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Tests of the proxmo bridge adapter, run as a child process exactly as proxmo runs it.
+"""Tests of the proxmo bridge adapter, run as a child process exactly as proxmo runs it
+(``python3 -m proxmo_bridge``), so the package must be importable: installed
+(``pip install ./python``) or on ``PYTHONPATH``:
 
-    python3 python/test_proxmo_bridge.py
+    PYTHONPATH=python python3 python/tests/test_bridge.py
 
-Only the standard library is needed; the TextWorld part runs when ``textworld`` is importable,
-the ALFWorld part when ``alfworld`` and TextWorld's PDDL backend (``fast_downward``) are, on a
-tiny hand-written ALFWorld game (the real data cannot be fetched here).
+pytest collects it too (``pytest python/tests``). Only the standard library is needed; the
+TextWorld part runs when ``textworld`` is importable, the ALFWorld part when ``alfworld`` and
+TextWorld's PDDL backend (``fast_downward``) are, on a tiny hand-written ALFWorld game (the
+real data cannot be fetched here).
 """
 
 import importlib.util
@@ -18,10 +21,8 @@ import tempfile
 import time
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ADAPTER = os.path.join(HERE, "proxmo_bridge.py")
-sys.path.insert(0, HERE)
-import proxmo_bridge as bridge  # noqa: E402  (its pure helpers; the server runs as a child)
+# The pure helpers, tested in process; the server runs as a child.
+from proxmo_bridge import webshop_anchor, webshop_instruction
 
 
 def have(module):
@@ -37,8 +38,9 @@ class Client:
     def __init__(self, env=None):
         self.proc = subprocess.Popen(
             # Same interpreter and site setting as the tests, so `have()` matches the adapter.
-            [sys.executable] + (["-S"] if sys.flags.no_site else []) + [ADAPTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, env=env)
+            [sys.executable] + (["-S"] if sys.flags.no_site else []) + ["-m", "proxmo_bridge"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env)
         self.next_id = 1
 
     def raw(self, line):
@@ -191,6 +193,13 @@ def play_expert(test, c, env, first, limit=30):
 
 @unittest.skipUnless(have("textworld"), "textworld is not installed")
 class TextWorldTest(unittest.TestCase):
+    def test_the_kind_module_imports_the_library_not_itself(self):
+        # proxmo_bridge/textworld.py imports `textworld` absolutely: the TextWorld library.
+        from proxmo_bridge.textworld import _import_textworld
+        library = _import_textworld()
+        self.assertEqual(library.__name__, "textworld")
+        self.assertTrue(hasattr(library, "GameOptions") and hasattr(library, "make"))
+
     def test_generate_play_and_reset_determinism(self):
         tmp = tempfile.mkdtemp(prefix="proxmo-tw-")
         c = Client()
@@ -363,12 +372,12 @@ class WebShopAnchorTest(unittest.TestCase):
     def test_anchor_quotes_the_parts_after_the_instruction(self):
         obs = ("Instruction: [SEP] i need a red shirt [SEP] Back to Search [SEP] "
                "Page 1 (Total results: 50) [SEP] Next >")
-        self.assertEqual(bridge.webshop_instruction(obs), "i need a red shirt")
-        self.assertEqual(bridge.webshop_anchor(obs, "i need a red shirt"),
+        self.assertEqual(webshop_instruction(obs), "i need a red shirt")
+        self.assertEqual(webshop_anchor(obs, "i need a red shirt"),
                          "'Back to Search' [SEP] 'Page 1 (Total results: 50)' [SEP] 'Next >'")
         done = "Thank you for shopping with us! [SEP] Your score (min 0.0, max 1.0) [SEP] 0.5"
-        self.assertEqual(bridge.webshop_anchor(done, "i need a red shirt"), done)
-        self.assertIsNone(bridge.webshop_instruction(done))
+        self.assertEqual(webshop_anchor(done, "i need a red shirt"), done)
+        self.assertIsNone(webshop_instruction(done))
 
 
 class WebShopAdapterTest(unittest.TestCase):

@@ -8,7 +8,7 @@ tags) so the projection's invalid path can be seen. `--log FILE` appends one lin
 `generate` request: the number of prompts and the temperature asked for (or none). Use it to check a pipeline end to end
 before plugging in a real model (see openai_policy.py).
 
-    stage rollout = rollout.group { policy = policy.command { command = "python3 python/scripted_policy.py" } }
+    stage rollout = rollout.group { policy = policy.command { command = "python3 python/examples/scripted_policy.py" } }
 """
 
 import json

@@ -1,16 +1,15 @@
-#!/usr/bin/env python3
 """Writes a small random-initialised language model directory, with nothing downloaded.
 
-    python/make_tiny_model.py OUT_DIR [--corpus PROMPTS.jsonl] [--seed 0] ...
+    python -m proxmo_worker.build_model OUT_DIR --corpus TEXTS.jsonl [--seed 0] ...
 
-The model is a Qwen2 architecture from transformers at toy size (about 0.3M parameters by
-default); its byte-level BPE tokenizer is trained with the `tokenizers` library on the
-environments' own text: the paper's step prompts from random ALFWorld and WebShop episodes
-(`cargo run --release --example env_prompts`, or a file given with --corpus). The chat
-template is Qwen-style (`<|im_start|>role ... <|im_end|>`). Everything is written with
-`save_pretrained` (safetensors, config.json, tokenizer.json, tokenizer_config.json,
-chat_template.jinja) into a temporary directory that is renamed to OUT_DIR at the end, so
-OUT_DIR is complete or absent.
+proxmo runs it to build a model preset (`policy.lm { model = "small" }`), with a corpus of
+the environments' own prompts and answers. The model is a Qwen2 architecture from
+transformers at toy size (about 0.3M parameters by default); its byte-level BPE tokenizer is
+trained with the `tokenizers` library on the corpus (for the test model, the paper's step
+prompts from `cargo run --release --example env_prompts`). The chat template is Qwen-style
+(`<|im_start|>role ... <|im_end|>`). Everything is written with `save_pretrained`
+(safetensors, config.json, tokenizer.json, tokenizer_config.json, chat_template.jinja) into a
+temporary directory that is renamed to OUT_DIR at the end, so OUT_DIR is complete or absent.
 
 Exit codes: 0 written, 1 failure while building, 2 bad arguments.
 """
@@ -18,12 +17,9 @@ Exit codes: 0 written, 1 failure while building, 2 bad arguments.
 import argparse
 import json
 import os
-import subprocess
 import sys
 
-from proxmo_lm.atomic_dir import writing_dir
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from .atomic_dir import writing_dir
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
@@ -52,20 +48,6 @@ CHAT_TEMPLATE = (
 
 class UsageError(Exception):
     pass
-
-
-def corpus_from_envs(per_env, seed):
-    """The environments' prompts, from the env_prompts example (built if needed)."""
-    built = os.path.join(REPO, "target", "release", "examples", "env_prompts")
-    if os.path.isfile(built):
-        cmd = [built, str(per_env), str(seed)]
-    else:
-        cmd = ["cargo", "run", "--release", "--quiet", "--example", "env_prompts", "--",
-               str(per_env), str(seed)]
-    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed: {out.stderr.strip()}")
-    return [json.loads(line)["prompt"] for line in out.stdout.splitlines() if line.strip()]
 
 
 def corpus_from_file(path):
@@ -154,8 +136,8 @@ def build(out_dir, texts, args):
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("out_dir")
-    p.add_argument("--corpus", help="JSON lines with a `prompt` field (default: the envs' prompts)")
-    p.add_argument("--prompts-per-env", type=int, default=2000)
+    p.add_argument("--corpus", required=True,
+                   help="JSON lines with a `prompt` (or `text`) field: the text the tokenizer is fitted on")
     p.add_argument("--vocab-size", type=int, default=2048)
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--layers", type=int, default=2)
@@ -163,7 +145,7 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="replace OUT_DIR if it exists")
     args = p.parse_args(argv)
-    for name in ("prompts_per_env", "vocab_size", "hidden", "layers", "heads"):
+    for name in ("vocab_size", "hidden", "layers", "heads"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.hidden % args.heads:
@@ -179,8 +161,7 @@ def main(argv):
     try:
         if os.path.exists(out_dir) and not args.force:
             raise UsageError(f"{out_dir} exists (pass --force to replace it)")
-        texts = corpus_from_file(args.corpus) if args.corpus else corpus_from_envs(
-            args.prompts_per_env, args.seed)
+        texts = corpus_from_file(args.corpus)
         os.makedirs(os.path.dirname(out_dir), exist_ok=True)
         with writing_dir(out_dir) as tmp:
             params, vocab = build(tmp, texts, args)

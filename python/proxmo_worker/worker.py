@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """proxmo's model worker: a PyTorch process holding a language model, driven by one JSON
 request per line on stdin and answering one JSON line per request on stdout (logs go to
 stderr). The protocol is docs/worker-protocol.md.
 
-    python python/proxmo_worker.py
+    python -m proxmo_worker
 
 Requests: hello, generate, logprobs, train, save, load, shutdown. A bad request gets
 {"ok": false, "error": ...} and the worker carries on; it exits on end of input or shutdown.
@@ -14,11 +13,6 @@ import os
 import sys
 import time
 
-# proxmo_lm lives beside this file. Appended, not prepended: when tests import the worker, an
-# installed `proxmo` package must still win over the source folder python/proxmo.
-if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
-    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
-
 PROTOCOL = 1
 
 
@@ -27,7 +21,7 @@ class Worker:
         self.policy = None
 
     def handle(self, request):
-        from proxmo_lm.settings import RequestError
+        from .settings import RequestError
 
         op = request.get("op")
         handler = {
@@ -42,8 +36,8 @@ class Worker:
         return handler(request)
 
     def hello(self, request):
-        from proxmo_lm.policy import Policy
-        from proxmo_lm.settings import from_hello
+        from .policy import Policy
+        from .settings import from_hello
 
         settings = from_hello(request)
         t0 = time.perf_counter()
@@ -55,9 +49,9 @@ class Worker:
 
     def generate(self, request):
         import torch
-        from proxmo_lm.generation import generate
-        from proxmo_lm.requests import list_of, token_ids
-        from proxmo_lm.settings import RequestError, number
+        from .generation import generate
+        from .requests import list_of, token_ids
+        from .settings import RequestError, number
 
         p = self.policy
         vocab = p.model.config.vocab_size
@@ -81,7 +75,7 @@ class Worker:
         return {"responses": out, "tokens": tokens, "seconds": seconds}
 
     def logprobs(self, request):
-        from proxmo_lm.requests import list_of, pair
+        from .requests import list_of, pair
 
         p = self.policy
         vocab = p.model.config.vocab_size
@@ -90,9 +84,9 @@ class Worker:
         return {"logprobs": p.logprobs(pairs)}
 
     def train(self, request):
-        from proxmo_lm.requests import train_rows
-        from proxmo_lm.settings import RequestError
-        from proxmo_lm.train import train_step
+        from .requests import train_rows
+        from .settings import RequestError
+        from .train import train_step
 
         loss_kind = request.get("loss", "ppo")
         if loss_kind not in ("ppo", "sft"):
@@ -101,16 +95,16 @@ class Worker:
         return {"metrics": train_step(self.policy, loss_kind, rows)}
 
     def save(self, request):
-        from proxmo_lm import checkpoint
-        from proxmo_lm.settings import text
+        from . import checkpoint
+        from .settings import text
 
         t0 = time.perf_counter()
         path = checkpoint.save(self.policy, text(request, "path", None))
         return {"path": path, "seconds": time.perf_counter() - t0}
 
     def load(self, request):
-        from proxmo_lm import checkpoint
-        from proxmo_lm.settings import text
+        from . import checkpoint
+        from .settings import text
 
         path = checkpoint.load(self.policy, text(request, "path", None))
         return {"path": path}
@@ -168,7 +162,7 @@ def serve(lines, out, log):
 
 def broadcast_lines(stdin):
     """Under torchrun: rank 0's request lines, on every rank (None marks the end)."""
-    from proxmo_lm import distributed
+    from . import distributed
 
     distributed.init("cpu")
     if distributed.rank() == 0:
@@ -198,11 +192,8 @@ def main():
     if sharded:
         # Not in a `finally`: after an exception or a broken pipe a rank must just exit
         # non-zero. This does not return; see exit_after_serving for why.
-        from proxmo_lm import distributed
+        from . import distributed
 
         distributed.exit_after_serving()
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """proxmo's tracker logger: streams a run's metrics to W&B or MLflow with their own
 libraries, driven by one JSON request per line on stdin, one JSON answer per line on stdout
 (docs/tracking.md, "W&B and MLflow").
 
-    python python/proxmo_tracker.py
+    python -m proxmo_tracker
 
 Requests (each with an `id` the answer echoes):
   {"op": "hello", "backend": "wandb" | "mlflow"}   imports the library
@@ -144,6 +143,3 @@ def main():
         return 1
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,9 +1,9 @@
 """Figures for README, from one run: ProxMO advantages on a 16 x 8 x 50 batch (6,400 step
 rows) in process (`proxmo.advantages`), through the subprocess helper
-(`proxmo_advantages.py`) and with the binary alone (`proxmo run` on a JSON-lines file); then
+(`python/examples/proxmo_advantages.py`) and with the binary alone (`proxmo run` on a JSON-lines file); then
 vectorised environment steps per second from Python (`proxmo.envs`).
 
-    python python/bench_package.py            # needs the package installed and the binary
+    python python/tools/bench_package.py           # needs the package installed and the binary
                                                # ($PROXMO, target/release/proxmo or PATH)
 """
 
@@ -17,15 +17,19 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-# The installed package, not its source folder beside this script (which has no extension).
-sys.path = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != HERE]
-import proxmo  # noqa: E402
-import proxmo.envs  # noqa: E402
+import importlib.util
 
-sys.path.append(HERE)
-from proxmo_advantages import proxmo_rows  # noqa: E402  (the subprocess helper, beside this file)
+import proxmo
+import proxmo.envs
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+# The subprocess helper, python/examples/proxmo_advantages.py (a script, not a package).
+_spec = importlib.util.spec_from_file_location(
+    "proxmo_advantages", os.path.join(os.path.dirname(HERE), "examples", "proxmo_advantages.py"))
+_helper = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_helper)
+proxmo_rows = _helper.proxmo_rows
 
 GROUPS, TRAJECTORIES, STEPS = 16, 8, 50
 OBJECTS = ["cabinet", "countertop", "drawer", "fridge", "microwave", "shelf", "sinkbasin",
