@@ -556,11 +556,12 @@ fn damages_for(file: &Path) -> Vec<String> {
     hows
 }
 
-/// A Python that runs the real worker (`PROXMO_PYTHON` with torch and transformers), if any.
+/// A Python that runs the real worker (`PROXMO_PYTHON` with torch, transformers and proxmo's
+/// package), if any.
 fn real_python() -> Option<String> {
     let python = std::env::var("PROXMO_PYTHON").ok()?;
     Command::new(&python)
-        .args(["-c", "import torch, transformers"])
+        .args(["-c", "import torch, transformers, proxmo_worker"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -612,6 +613,8 @@ fn model_directories(root: &Path, model: &Path) -> usize {
     if let Some(python) = real_python() {
         let real = [
             format!("lm.python={python}"),
+            // After the fake worker Case::args names: the later --set wins.
+            "lm.worker=proxmo_worker".to_string(),
             "iterations=1".to_string(),
             "lm.timeout_s=120".to_string(),
         ];

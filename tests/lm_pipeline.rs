@@ -29,14 +29,17 @@ fn setup() -> Result<PathBuf, String> {
         return Err(format!("{} holds no tokenizer.json", model.display()));
     }
     let ok = Command::new(python())
-        .args(["-c", "import torch, transformers"])
+        .args(["-c", "import torch, transformers, proxmo_worker"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     match ok {
         true => Ok(model),
-        false => Err(format!("{} cannot import torch and transformers", python())),
+        false => Err(format!(
+            "{} cannot import torch, transformers and proxmo_worker (`pip install ./python`)",
+            python()
+        )),
     }
 }
 

@@ -38,7 +38,7 @@ fn has_transformers() -> bool {
     static HAS: OnceLock<bool> = OnceLock::new();
     *HAS.get_or_init(|| {
         Command::new(python())
-            .args(["-c", "import transformers, tokenizers"])
+            .args(["-c", "import transformers, tokenizers, proxmo_worker"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -87,7 +87,10 @@ fn tiny_model() -> Result<PathBuf, String> {
 /// The model directories to compare on, or None (skipped) when Python lacks transformers.
 fn model(which: &str) -> Option<PathBuf> {
     if !has_transformers() {
-        skip(&format!("{} cannot import transformers", python()));
+        skip(&format!(
+            "{} cannot import transformers and proxmo_worker (`pip install ./python`)",
+            python()
+        ));
         return None;
     }
     match which {

@@ -143,3 +143,6 @@ def main():
         return 1
     return 0
 
+
+if __name__ == "__main__":
+    sys.exit("run the logger as `python -m proxmo_tracker` (after `pip install ./python`)")

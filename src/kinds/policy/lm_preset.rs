@@ -88,16 +88,13 @@ impl Preset {
     }
 
     /// The model directory, built first if it is not cached yet. `python` is the worker's
-    /// command (a launcher such as torchrun is replaced by `python3` for the build).
+    /// command (a launcher such as torchrun gives way to its Python for the build).
     pub fn ensure(&self, seed: i64, python: &str) -> Result<PathBuf> {
-        let mut words = crate::transport::split_command(python)?;
-        if words.first().is_some_and(|w| w.contains("torchrun")) {
-            words = vec!["python3".to_string()];
-        }
+        let words = builder_python(crate::transport::split_command(python)?);
         let Some((program, args)) = words.split_first() else {
             bail!(invalid("policy.lm: `python` is empty"));
         };
-        let script = self.builder_source(program, args)?;
+        let script = self.builder_digest(program, args)?;
         let text = corpus(seed)?;
         let dir = self.dir(seed, &text, &script);
         if dir.join("config.json").is_file() {
@@ -153,11 +150,14 @@ impl Preset {
         )
     }
 
-    /// The source of the builder module in `program`'s Python: part of the cache key, so a
-    /// changed builder never reuses an old model.
-    fn builder_source(&self, program: &str, args: &[String]) -> Result<Vec<u8>> {
-        let find =
-            format!("import importlib.util; print(importlib.util.find_spec({BUILDER:?}).origin)");
+    /// A digest of the builder module's source in `program`'s Python (computed there, so a
+    /// launcher into another machine or container still reads the right file): part of the
+    /// cache key, so a changed builder never reuses an old model.
+    fn builder_digest(&self, program: &str, args: &[String]) -> Result<Vec<u8>> {
+        let find = format!(
+            "import hashlib, importlib.util as u; s = u.find_spec({BUILDER:?}); \
+             print(hashlib.sha256(open(s.origin, 'rb').read()).hexdigest() if s else '')"
+        );
         let out = Command::new(program)
             .args(args)
             .args(["-c", &find])
@@ -169,17 +169,46 @@ impl Preset {
                 )
             })?;
         let stderr = String::from_utf8_lossy(&out.stderr);
-        if !out.status.success() {
-            let why =
-                missing_module_hint(&stderr, BUILDER).unwrap_or_else(|| stderr.trim().to_string());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        // The last line: a banner a launcher prints before is not the digest.
+        let digest = stdout.lines().last().unwrap_or("").trim();
+        if !out.status.success() || digest.is_empty() {
+            let why = missing_module_hint(&stderr, BUILDER)
+                .or_else(|| (!stderr.trim().is_empty()).then(|| stderr.trim().to_string()))
+                .unwrap_or_else(|| format!("this Python has no module {BUILDER}"));
             bail!(invalid(format!(
-                "policy.lm: preset `{}` is built by the module {BUILDER}: {why}",
+                "policy.lm: preset `{}` is built by the module {BUILDER} in {program:?}: {why}",
                 self.name
             )));
         }
-        let origin = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        std::fs::read(&origin)
-            .with_context(|| format!("policy.lm: cannot read the preset builder {origin}"))
+        Ok(digest.as_bytes().to_vec())
+    }
+}
+
+/// The Python to build a preset with, from the worker's command: a launcher that starts
+/// several processes (`torchrun ...`, `python -m torch.distributed.run ...`) gives way to
+/// the Python it would run (the `python` beside a path-qualified torchrun, else `python3`),
+/// keeping what comes before it (`env VAR=1 torchrun ...`).
+fn builder_python(words: Vec<String>) -> Vec<String> {
+    let is_torchrun = |w: &String| {
+        std::path::Path::new(w)
+            .file_name()
+            .is_some_and(|n| n == "torchrun")
+    };
+    if let Some(i) = words.iter().position(is_torchrun) {
+        let beside = std::path::Path::new(&words[i]).with_file_name("python");
+        let python = match words[i].contains('/') && beside.is_file() {
+            true => beside.display().to_string(),
+            false => "python3".to_string(),
+        };
+        return words[..i].iter().cloned().chain([python]).collect();
+    }
+    match words
+        .windows(2)
+        .position(|w| w[0] == "-m" && w[1] == "torch.distributed.run")
+    {
+        Some(i) => words[..i].to_vec(),
+        None => words,
     }
 }
 
@@ -234,4 +263,31 @@ fn corpus(seed: i64) -> Result<String> {
         }
     }
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built(command: &str) -> String {
+        let words = command.split_whitespace().map(String::from).collect();
+        builder_python(words).join(" ")
+    }
+
+    #[test]
+    fn a_launcher_gives_way_to_its_python_for_the_build() {
+        assert_eq!(
+            built(".venv/bin/python -X utf8"),
+            ".venv/bin/python -X utf8"
+        );
+        assert_eq!(built("torchrun --nproc_per_node 2"), "python3");
+        assert_eq!(
+            built("env OMP_NUM_THREADS=1 torchrun --nproc_per_node 2"),
+            "env OMP_NUM_THREADS=1 python3"
+        );
+        assert_eq!(
+            built("python3 -m torch.distributed.run --nproc_per_node 2"),
+            "python3"
+        );
+    }
 }
