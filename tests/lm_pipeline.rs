@@ -399,13 +399,13 @@ fn check_refuses_values_the_worker_would_refuse() {
 
 #[test]
 fn check_refuses_unknown_presets_incomplete_models_and_a_budget_below_the_template() {
-    let (code, text) = check_sft(&["lm.model=medium".to_string()]);
+    let (code, text) = check_sft(&["lm.model=large".to_string()]);
     assert_eq!(code, 2, "{text}");
     assert!(
         text.contains("neither a model directory nor a preset"),
         "{text}"
     );
-    assert!(text.contains("tiny, small"), "{text}");
+    assert!(text.contains("tiny, small, medium"), "{text}");
 
     let dir = scratch("no_tokenizer");
     std::fs::write(dir.join("config.json"), "{}").unwrap();

@@ -182,7 +182,7 @@ fn schema() -> StageSchema {
                 "model",
                 ParamType::Str,
                 ParamDefault::Required,
-                "a model directory (config.json, model.safetensors, tokenizer.json, chat template), or a preset built and cached on first use: tiny (0.3M parameters, for tests) or small (4.5M, learns on a CPU)",
+                "a model directory (config.json, model.safetensors, tokenizer.json, chat template), or a preset built and cached on first use: tiny (0.3M parameters, for tests), small (1.2M, learns on a CPU) or medium (4.5M)",
             ),
             text("python", "python3", "the command that runs the worker, split into words like a shell's (a Python with torch, transformers and proxmo's package, `pip install ./python`; or e.g. \"torchrun --nproc_per_node 8\")"),
             text("worker", "proxmo_worker", "the model worker: a module run with `python -m` (proxmo_worker, installed by `pip install ./python`) or the path of a .py script"),
