@@ -20,7 +20,7 @@ mod stderr_tail;
 pub use call::error_text;
 pub use child::{shortened, ChildProcess, MAX_LINE_BYTES};
 pub use deadline::{format_bytes, format_duration, Deadline};
-pub use python_entry::{entry_problem, missing_module_hint, python_command};
+pub use python_entry::{entry_problem, explain_start_failure, missing_module_hint, python_command};
 pub use shell_words::split_command;
 pub use stderr_tail::{STDERR_LINES, STDERR_LINE_BYTES};
 

@@ -65,6 +65,15 @@ pub fn missing_module_hint(stderr: &str, entry: &str) -> Option<String> {
     })
 }
 
+/// `e`, a failure to start `entry`, with [`missing_module_hint`] in front when that is why,
+/// said as `stage`'s.
+pub fn explain_start_failure(e: anyhow::Error, entry: &str, stage: &str) -> anyhow::Error {
+    match missing_module_hint(&format!("{e:#}"), entry) {
+        Some(hint) => e.context(format!("{stage}: {hint}")),
+        None => e,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

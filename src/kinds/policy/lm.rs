@@ -14,7 +14,7 @@ use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Range, Role, StageConfig, StageSchema,
 };
-use crate::transport::{entry_problem, missing_module_hint, python_command, MAX_TIMEOUT_S};
+use crate::transport::{entry_problem, explain_start_failure, python_command, MAX_TIMEOUT_S};
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 use std::path::{Path, PathBuf};
@@ -302,12 +302,7 @@ fn build(params: &Params, env_kind: &str) -> anyhow::Result<Box<dyn Policy>> {
         hello,
         Duration::from_secs_f64(c.timeout_s),
     )
-    .map_err(
-        |e| match missing_module_hint(&format!("{e:#}"), &c.worker) {
-            Some(hint) => e.context(format!("policy.lm: {hint}")),
-            None => e,
-        },
-    )?;
+    .map_err(|e| explain_start_failure(e, &c.worker, "policy.lm"))?;
     let sampling = LmSampling {
         temperature: c.temperature,
         eval_temperature: c.eval_temperature,

@@ -12,7 +12,7 @@ use crate::stage::config::read;
 use crate::stage::{
     ParamDefault, ParamSpec, ParamType, Params, Problem, Role, StageConfig, StageSchema,
 };
-use crate::transport::{entry_problem, missing_module_hint, python_command, ChildProcess};
+use crate::transport::{entry_problem, explain_start_failure, python_command, ChildProcess};
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
@@ -160,12 +160,7 @@ impl TrackerSink {
                 request("hello", json!({ "backend": c.backend })),
                 START,
             )
-            .map_err(
-                |e| match missing_module_hint(&format!("{e:#}"), &c.logger) {
-                    Some(hint) => e.context(format!("sink.tracker: {hint}")),
-                    None => e,
-                },
-            )?;
+            .map_err(|e| explain_start_failure(e, &c.logger, "sink.tracker"))?;
         if !c.dir.is_empty() {
             std::fs::create_dir_all(&c.dir).with_context(|| format!("cannot create {}", c.dir))?;
         }
